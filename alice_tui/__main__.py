@@ -1,0 +1,3 @@
+from alice_tui.cli import main
+
+raise SystemExit(main())

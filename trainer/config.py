@@ -1,0 +1,403 @@
+"""The training config: typed sections, validated on load, YAML in and out, TOML export.
+
+Light module: imported by the console too, so nothing here may import torch & co.
+Every field carries its help text and its allowed values; the error text of a bad
+value names the field and what is allowed, and is what the console shows beside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOSS_TYPES = ("sigmoid", "ipo", "hinge", "robust", "exo_pair", "bco_pair", "apo_zero", "apo_down")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
+LORA_BIAS = ("none", "all", "lora_only")
+ATTN_IMPLEMENTATIONS = ("auto", "eager", "sdpa")
+
+
+def _f(default: Any, help: str, *, choices: tuple[str, ...] | None = None, min: float | None = None,
+       max: float | None = None, min_exclusive: bool = False, max_exclusive: bool = False) -> Any:
+    """A dataclass field with the metadata the validator, the CLI and the console form read."""
+    meta = {"help": help, "choices": choices, "min": min, "max": max,
+            "min_exclusive": min_exclusive, "max_exclusive": max_exclusive}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ModelConfig:
+    name_or_path: str = _f("builtin:tiny-qwen2", "Hub id, local path, or builtin:tiny-qwen2 (built locally, no network)")
+    revision: str | None = _f(None, "Hub revision (branch, tag or commit) to pin")
+    trust_remote_code: bool = _f(False, "Allow model code from the hub (leave off unless the model needs it)")
+    attn_implementation: str = _f("auto", "Attention kernel", choices=ATTN_IMPLEMENTATIONS)
+
+
+@dataclass
+class DataConfig:
+    path: str = _f("outputs/data/demo/splits/v1", "Directory holding the split JSONL files (prompt/chosen/rejected)")
+    recipe: str | None = _f("configs/data_demo.yaml",
+                            "Dataset recipe that builds `path` when it is missing (null: never build)")
+    train_file: str = _f("train.jsonl", "Training split file inside `path`")
+    eval_file: str | None = _f("val.jsonl", "Validation split file inside `path` (null: no evaluation)")
+    max_train_samples: int | None = _f(None, "Use only the first N training pairs (null: all)", min=1)
+
+
+@dataclass
+class LoraConfig:
+    r: int = _f(16, "LoRA rank", min=1, max=1024)
+    alpha: int = _f(32, "LoRA alpha (scaling = alpha / r)", min=1)
+    dropout: float = _f(0.05, "Dropout on the LoRA path", min=0.0, max=1.0, max_exclusive=True)
+    target_modules: list[str] = _f(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+                                   "Module names that get adapters")
+    bias: str = _f("none", "Which biases to train", choices=LORA_BIAS)
+
+
+@dataclass
+class DpoConfig:
+    loss_type: str = _f("sigmoid", "Preference loss: sigmoid = DPO, ipo = IPO (both use the adapter-disabled base as reference)",
+                        choices=LOSS_TYPES)
+    beta: float = _f(0.1, "Strength of the pull towards the reference model", min=0.0, min_exclusive=True, max=10.0)
+    label_smoothing: float = _f(0.0, "Label smoothing for noisy preferences (sigmoid loss only)", min=0.0, max=0.5,
+                                max_exclusive=True)
+    max_length: int = _f(1024, "Truncate prompt+response to this many tokens", min=16, max=131072)
+    precompute_ref_log_probs: bool = _f(False, "Compute reference log-probs once before training (saves a forward per step)")
+
+
+@dataclass
+class TrainingConfig:
+    max_steps: int = _f(60, "Optimizer steps to train", min=1, max=10_000_000)
+    learning_rate: float = _f(5e-6, "Peak learning rate", min=0.0, min_exclusive=True, max=1.0)
+    lr_scheduler: str = _f("linear", "Learning-rate schedule after warmup", choices=SCHEDULERS)
+    warmup_ratio: float = _f(0.0, "Share of max_steps spent warming up", min=0.0, max=1.0)
+    per_device_batch_size: int = _f(1, "Pairs per forward pass", min=1, max=4096)
+    gradient_accumulation_steps: int = _f(1, "Forward passes per optimizer step", min=1, max=4096)
+    gradient_checkpointing: bool = _f(False, "Recompute activations in backward (less memory, ~30% slower)")
+    use_cache: bool = _f(False, "KV cache during training (must be off with gradient checkpointing)")
+    group_by_length: bool = _f(True, "Batch pairs of similar length together (less padding)")
+    max_grad_norm: float = _f(1.0, "Gradient clipping norm", min=0.0)
+    weight_decay: float = _f(0.0, "AdamW weight decay", min=0.0, max=1.0)
+    logging_steps: int = _f(1, "Log (and emit a step event) every N optimizer steps", min=1)
+    eval_every_steps: int = _f(0, "Evaluate on the validation split every N steps (0: never)", min=0)
+    dataloader_num_workers: int = _f(0, "Data-loading worker processes", min=0, max=64)
+
+
+@dataclass
+class DeviceConfig:
+    device: str = _f("auto", "auto picks mps, then cuda, then cpu", choices=DEVICES)
+    precision: str = _f("auto", "auto: fp32 on cpu and mps, bf16 on cuda where supported", choices=PRECISIONS)
+    num_threads: int | None = _f(None, "torch CPU threads (null: torch's default)", min=1, max=1024)
+
+
+@dataclass
+class CheckpointConfig:
+    save_every_steps: int = _f(0, "Save a checkpoint every N steps (0: only on request and at stop)", min=0)
+    save_total_limit: int | None = _f(None, "Keep at most N complete checkpoints (null: keep all)", min=1)
+    output_root: str = _f("outputs", "Where run directories are created")
+
+
+@dataclass
+class TrainConfig:
+    name: str = _f("run", "Run name; the run directory is <output_root>/<name>-<timestamp>")
+    seed: int = _f(42, "Seed for model init of the LoRA weights, data order and dropout", min=0)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    dpo: DpoConfig = field(default_factory=DpoConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    checkpointing: CheckpointConfig = field(default_factory=CheckpointConfig)
+
+
+SECTIONS = ("model", "data", "lora", "dpo", "training", "device", "checkpointing")
+
+# Changing these on resume would silently train a different model than the checkpoint holds.
+RESUME_FROZEN_PREFIXES = ("model.", "lora.", "data.", "dpo.", "seed", "training.per_device_batch_size",
+                          "training.gradient_accumulation_steps", "training.group_by_length")
+RESUME_ALLOWED = ("training.max_steps", "checkpointing.save_every_steps", "checkpointing.save_total_limit",
+                  "training.logging_steps", "training.eval_every_steps", "device.num_threads")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(ValueError):
+    """One or more bad fields; `errors` lets the console put each message beside its field."""
+
+    def __init__(self, errors: list[FieldError], source: str | None = None):
+        self.errors = errors
+        self.source = source
+        head = f"invalid config {source}" if source else "invalid config"
+        super().__init__(head + ":\n" + "\n".join(f"  {e}" for e in errors))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What the console form and the CLI need to know about one leaf field."""
+
+    path: str
+    type_name: str
+    help: str
+    choices: tuple[str, ...] | None
+    optional: bool
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0], True
+    return tp, False
+
+
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) is list:
+        return "list[str]"
+    return getattr(tp, "__name__", str(tp))
+
+
+def field_specs(cls: type = TrainConfig, prefix: str = "") -> list[FieldSpec]:
+    specs: list[FieldSpec] = []
+    hints = _hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            specs.extend(field_specs(tp, f"{prefix}{f.name}."))  # type: ignore[arg-type]
+            continue
+        inner, optional = _unwrap_optional(tp)
+        specs.append(FieldSpec(f"{prefix}{f.name}", _type_name(inner), f.metadata.get("help", ""),
+                               f.metadata.get("choices"), optional))
+    return specs
+
+
+def _describe_range(meta: Any) -> str:
+    lo, hi = meta.get("min"), meta.get("max")
+    lo_s = None if lo is None else (f"> {lo}" if meta.get("min_exclusive") else f">= {lo}")
+    hi_s = None if hi is None else (f"< {hi}" if meta.get("max_exclusive") else f"<= {hi}")
+    return " and ".join(s for s in (lo_s, hi_s) if s)
+
+
+def _check_leaf(path: str, value: Any, tp: Any, meta: Any) -> tuple[Any, FieldError | None]:
+    inner, optional = _unwrap_optional(tp)
+    if value is None:
+        if optional:
+            return None, None
+        return None, FieldError(path, f"must not be empty (expected {_type_name(inner)})")
+    if inner is bool:
+        if not isinstance(value, bool):
+            return None, FieldError(path, f"expected true or false, got {value!r}")
+        return value, None
+    if inner is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                return None, FieldError(path, f"expected an integer, got {value!r}")
+    elif inner is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, FieldError(path, f"expected a number, got {value!r}")
+        value = float(value)
+    elif inner is str:
+        if not isinstance(value, str):
+            return None, FieldError(path, f"expected a string, got {value!r}")
+        if not value.strip():
+            return None, FieldError(path, "must not be empty")
+    elif typing.get_origin(inner) is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return None, FieldError(path, f"expected a list of names, got {value!r}")
+        if not value:
+            return None, FieldError(path, "must name at least one entry")
+        return list(value), None
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        return None, FieldError(path, f"{value!r} is not one of: {', '.join(choices)}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if isinstance(value, int | float):
+        too_low = lo is not None and (value <= lo if meta.get("min_exclusive") else value < lo)
+        too_high = hi is not None and (value >= hi if meta.get("max_exclusive") else value > hi)
+        if too_low or too_high:
+            return None, FieldError(path, f"{value!r} is out of range (allowed: {_describe_range(meta)})")
+    return value, None
+
+
+def _build(cls: type, data: Any, prefix: str, errors: list[FieldError]) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        errors.append(FieldError(prefix.rstrip(".") or "<root>", f"expected a mapping, got {type(data).__name__}"))
+        return cls()
+    hints = _hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            errors.append(FieldError(f"{prefix}{key}", f"unknown key (allowed: {', '.join(sorted(known))})"))
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[f.name] = _build(tp, data[f.name], f"{prefix}{f.name}.", errors)  # type: ignore[arg-type]
+        else:
+            value, err = _check_leaf(f"{prefix}{f.name}", data[f.name], tp, f.metadata)
+            if err:
+                errors.append(err)
+            else:
+                kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def _cross_checks(cfg: TrainConfig) -> list[FieldError]:
+    errors = []
+    if cfg.training.gradient_checkpointing and cfg.training.use_cache:
+        errors.append(FieldError("training.use_cache", "must be false when training.gradient_checkpointing is true"))
+    if cfg.device.device in ("cpu", "mps") and cfg.device.precision in ("bf16", "fp16"):
+        errors.append(FieldError("device.precision",
+                                 f"{cfg.device.precision} is not supported for training on {cfg.device.device} (use fp32 or auto)"))
+    if cfg.dpo.label_smoothing and cfg.dpo.loss_type != "sigmoid":
+        errors.append(FieldError("dpo.label_smoothing", "only applies to loss_type sigmoid"))
+    return errors
+
+
+def from_dict(data: Any, source: str | None = None) -> TrainConfig:
+    errors: list[FieldError] = []
+    cfg = _build(TrainConfig, data, "", errors)
+    if not errors:
+        errors = _cross_checks(cfg)
+    if errors:
+        raise ConfigError(errors, source)
+    return typing.cast(TrainConfig, cfg)
+
+
+def to_dict(cfg: TrainConfig) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def load(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError([FieldError("", f"cannot read {path}: {e.strerror}")], str(path)) from e
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError([FieldError("", f"not valid YAML{where}: {getattr(e, 'problem', e)}")], str(path)) from e
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return from_dict(data, str(path))
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """`key.path=value` with the value read as YAML, so 5e-6, true, null and [a, b] work."""
+    if "=" not in item:
+        raise ConfigError([FieldError("", f"override {item!r} must look like section.key=value")])
+    key, raw = item.split("=", 1)
+    key = key.strip()
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    data = _deepcopy(data)
+    for item in overrides:
+        key, value = parse_override(item)
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError([FieldError(key, f"{part} is not a section")])
+            node = nxt
+        node[parts[-1]] = value
+    return data
+
+
+def _deepcopy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deepcopy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deepcopy(v) for v in data]
+    return data
+
+
+def get_value(cfg: TrainConfig, path: str) -> Any:
+    node: Any = cfg
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def diff(a: TrainConfig, b: TrainConfig) -> dict[str, tuple[Any, Any]]:
+    """Leaf paths whose values differ, as (a, b)."""
+    fa, fb = flatten(to_dict(a)), flatten(to_dict(b))
+    return {k: (fa.get(k), fb.get(k)) for k in fa if fa.get(k) != fb.get(k)}
+
+
+def check_resume_overrides(saved: TrainConfig, wanted: TrainConfig) -> None:
+    """Resume may only extend the schedule; anything that changes what is trained is refused."""
+    errors = []
+    for path, (old, new) in diff(saved, wanted).items():
+        if path in RESUME_ALLOWED:
+            if path == "training.max_steps" and new < old:
+                errors.append(FieldError(path, f"can only grow on resume ({old} -> {new} refused)"))
+            continue
+        errors.append(FieldError(path, f"cannot change on resume ({old!r} -> {new!r}): it changes what the "
+                                       f"checkpoint was trained on; start a new run instead"))
+    if errors:
+        raise ConfigError(errors, "resume")
+
+
+def dump_yaml(cfg: TrainConfig) -> str:
+    buf = io.StringIO()
+    yaml.safe_dump(to_dict(cfg), buf, sort_keys=False, allow_unicode=True)
+    return buf.getvalue()
+
+
+def save_yaml(cfg: TrainConfig, path: str | Path) -> None:
+    Path(path).write_text(dump_yaml(cfg), encoding="utf-8")
+
+
+def dump_toml(cfg: TrainConfig) -> str:
+    import tomli_w
+
+    def drop_none(d: dict[str, Any]) -> dict[str, Any]:
+        # TOML has no null; an absent key means "default" (None) on the way back.
+        return {k: drop_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+
+    return tomli_w.dumps(drop_none(to_dict(cfg)))
