@@ -58,7 +58,7 @@ class LoraConfig:
     r: int = _f(16, "LoRA rank", min=1, max=1024)
     alpha: int = _f(32, "LoRA alpha (scaling = alpha / r)", min=1)
     dropout: float = _f(0.05, "Dropout on the LoRA path", min=0.0, max=1.0, max_exclusive=True)
-    target_modules: list[str] = _f(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    target_modules: list[str] = _f(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],  # noqa: RUF009
                                    "Module names that get adapters")
     bias: str = _f("none", "Which biases to train", choices=LORA_BIAS)
 

@@ -109,7 +109,7 @@ def pid_alive(pid: int | None) -> bool:
 def iter_events(run_dir: Path, from_seq: int = 0) -> Iterator[dict[str, Any]]:
     """Events with seq > from_seq; a torn last line (crash mid-write) is skipped, not fatal."""
     try:
-        f = open(run_dir / EVENTS, "rb")
+        f = open(run_dir / EVENTS, "rb")  # noqa: SIM115 (closed by the with below)
     except FileNotFoundError:
         return
     with f:

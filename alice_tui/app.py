@@ -1,0 +1,203 @@
+"""The alice-tui console app: five panes in tabs, built by `make_app` for the CLI and the tests alike."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from alice_tui.locations import Locations
+from alice_tui.messages import AttachRun, RunsChanged
+from alice_tui.panes.config import ConfigPane
+from alice_tui.panes.dataset import DatasetPane
+from alice_tui.panes.eval import EvalPane
+from alice_tui.panes.run import RunPane
+from alice_tui.panes.runs import RunsPane
+from alice_tui.screens import ConfirmScreen
+
+PANES = (("dataset", "1 Dataset"), ("config", "2 Config"), ("run", "3 Run"), ("runs", "4 Runs"),
+         ("eval", "5 Eval"))
+THEMES = ("textual-dark", "textual-light")
+
+
+class AliceApp(App[int]):
+    TITLE = "alice-tui"
+    CSS_PATH = "app.tcss"
+    AUTO_FOCUS = None  # each pane picks its own focus when shown
+    BINDINGS = [
+        *(Binding(str(i), f"show_pane('{pane}')", label.split(" ", 1)[1], show=False)
+          for i, (pane, label) in enumerate(PANES, start=1)),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+    ]
+
+    def __init__(self, locations: Locations, config_path: Path | None = None,
+                 clock: Callable[[], float] = time.time, poll_s: float = 0.25,
+                 attach: Path | None = None, initial_pane: str | None = None) -> None:
+        super().__init__()
+        self.locations = locations
+        self.config_path = config_path or locations.default_config
+        self.clock = clock
+        self.poll_s = poll_s
+        self._attach = attach
+        self._initial_pane = initial_pane
+        self.theme = THEMES[0]
+
+    def compose(self) -> ComposeResult:
+        config = ConfigPane(self.locations, self.config_path, id="config-pane")
+        data_path = config.form.texts.get("data.path")
+        with TabbedContent(id="panes"):
+            with TabPane(PANES[0][1], id="dataset"):
+                yield DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane")
+            with TabPane(PANES[1][1], id="config"):
+                yield config
+            with TabPane(PANES[2][1], id="run"):
+                yield RunPane(id="run-pane")
+            with TabPane(PANES[3][1], id="runs"):
+                yield RunsPane(self.locations.runs_dir, id="runs-pane")
+            with TabPane(PANES[4][1], id="eval"):
+                yield EvalPane(self.locations.runs_dir, id="eval-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from trainer import rundir
+
+        target = self._attach
+        if target is None:
+            # Re-open where the work is: the newest live run, if any.
+            live = [r for r in rundir.list_runs(self.locations.runs_dir) if r.alive]
+            target = live[0].path if live else None
+        if target is not None:
+            self.query_one(RunPane).attach(target)
+        self.action_show_pane(self._initial_pane or ("run" if target else "runs"))
+
+    # ---- panes -----------------------------------------------------------------------------
+    def action_show_pane(self, pane: str) -> None:
+        tabs = self.query_one("#panes", TabbedContent)
+        if tabs.active == pane:
+            self._focus_pane(pane)
+        tabs.active = pane  # focus follows in on_tabbed_content_tab_activated, once the pane is visible
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # Only the outer tabs, and only if still current: focusing a widget in a hidden pane would
+        # make TabbedContent switch back to it.
+        if event.tabbed_content.id == "panes" and event.pane.id == event.tabbed_content.active:
+            self._focus_pane(event.pane.id)
+
+    def _focus_pane(self, pane: str) -> None:
+        widget = self.query_one(f"#{pane}-pane")
+        target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus), widget)
+        target.focus()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+
+    # ---- runs ------------------------------------------------------------------------------
+    def on_attach_run(self, message: AttachRun) -> None:
+        self.query_one(RunPane).attach(message.run_dir, message.pid_hint)
+        self.action_show_pane("run")
+
+    def on_runs_changed(self, message: RunsChanged) -> None:
+        self.query_one(RunsPane).action_refresh()
+
+    def start_run(self) -> None:
+        """Start a detached trainer on the Config pane's current config, after a confirmation."""
+        from trainer import config as cfgmod
+        from trainer import launch, paths
+
+        pane = self.query_one(ConfigPane)
+        try:
+            cfg = paths.resolve_config_paths(pane.current_config())
+        except cfgmod.ConfigError as e:
+            self.notify(str(e), title="Config is invalid: fix it on the Config pane (2)", severity="error")
+            return
+        # The console lists runs_dir, so runs it starts go there whatever the file says.
+        cfg.checkpointing.output_root = str(self.locations.runs_dir)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                run_dir = launch.new_run_dir(cfg)
+                proc = launch.spawn(run_dir)
+            except OSError as e:
+                self.notify(f"cannot start the trainer: {e}", severity="error")
+                return
+            self.notify(f"started {run_dir.name} (pid {proc.pid})")
+            self.post_message(AttachRun(run_dir, proc.pid))
+            self.post_message(RunsChanged())
+
+        unsaved = " (unsaved edits included)" if pane.dirty else ""
+        self.push_screen(ConfirmScreen(
+            f"Start a run of {cfg.name}?",
+            f"Config {pane.path}{unsaved}: {cfg.model.name_or_path}, {cfg.training.max_steps} steps, "
+            f"{cfg.dpo.loss_type} β={cfg.dpo.beta}. The trainer runs detached; quitting the console leaves it running.",
+            yes="Start"), answered)
+
+    def resume_run(self, run_dir: Path) -> None:
+        """Continue an interrupted or stopped run from its newest complete checkpoint."""
+        from trainer import config as cfgmod
+        from trainer import launch, rundir
+
+        summary = rundir.summarize(run_dir)
+        if summary.alive or rundir.pid_alive(summary.pid):
+            self.notify(f"{run_dir.name} is {summary.state}: attaching instead.", severity="warning")
+            self.post_message(AttachRun(run_dir))
+            return
+        if summary.state in ("finished", "created"):
+            self.notify(f"{run_dir.name} is {summary.state}: nothing to resume.", severity="warning")
+            return
+        if rundir.newest_complete_checkpoint(run_dir) is None:
+            self.notify(f"{run_dir.name} has no complete checkpoint to resume from.", severity="error")
+            return
+        try:
+            saved = cfgmod.load(rundir.RunPaths(run_dir).config)
+            cfgmod.check_resume_overrides(saved, saved)
+            proc = launch.spawn(run_dir, resume=True)
+        except (cfgmod.ConfigError, OSError) as e:
+            self.notify(str(e), title=f"cannot resume {run_dir.name}", severity="error")
+            return
+        self.notify(f"resuming {run_dir.name} (pid {proc.pid})")
+        self.post_message(AttachRun(run_dir, proc.pid))
+        self.post_message(RunsChanged())
+
+    def show_eval(self, run_dir: Path) -> None:
+        self.query_one(EvalPane).select_run(run_dir)
+        self.action_show_pane("eval")
+
+    # ---- errors and palette ----------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every background failure reaches the user, with its cause."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            err = event.worker.error
+            self.notify(f"{type(err).__name__}: {err}", title=f"{event.worker.group or event.worker.name} failed",
+                        severity="error", timeout=8)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for pane, label in PANES:
+            yield SystemCommand(f"Go to {label.split(' ', 1)[1]}", f"Show the {pane} pane ({label[0]})",
+                                lambda p=pane: self.action_show_pane(p))
+        yield SystemCommand("Start a run", "Start a detached trainer on the current config (n)", self.start_run)
+        yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
+                            self.action_toggle_theme)
+
+
+def make_app(runs_dir: Path, config_path: Path | None = None, *, clock: Callable[[], float] = time.time,
+             poll_s: float = 0.25, attach: Path | None = None, initial_pane: str | None = None,
+             base: Path | None = None) -> AliceApp:
+    """The one way to build the console (CLI and tests): `base` is where configs/ is looked up."""
+    return AliceApp(Locations.from_base(runs_dir, base), config_path, clock=clock, poll_s=poll_s,
+                    attach=attach, initial_pane=initial_pane)
+
+
+def run_app(runs_dir: Path, config_path: Path | None = None) -> int:
+    app = make_app(runs_dir, config_path)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,53 @@
+"""App-wide messages: small dataclasses posted by workers and panes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+
+@dataclass
+class EventsReady(Message):
+    """New events for `run_dir` wait in the follower's buffer.
+
+    Coalesces: at 50 events/s a queued notice is replaced by the newer one, and the
+    handler drains the whole buffer, so no event is lost and the queue never grows.
+    """
+
+    run_dir: Path
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EventsReady) and message.run_dir == self.run_dir
+
+
+@dataclass
+class StreamStatus(Message):
+    """The follower connected to the trainer's socket, or the trainer is gone."""
+
+    run_dir: Path
+    connected: bool
+    reason: str = ""
+    final: bool = False
+
+
+@dataclass
+class AttachRun(Message):
+    """Ask the app to show this run on the Run pane (from the Runs pane or after a start)."""
+
+    run_dir: Path
+    pid_hint: int | None = None
+
+
+@dataclass
+class RunsChanged(Message):
+    """A run was started, resumed or deleted: the Runs list should refresh now."""
+
+
+@dataclass
+class ConfigChanged(Message):
+    """The Config pane's config is valid again (or not): the Run pane starts runs from it."""
+
+    path: Path | None
+    valid: bool

@@ -1,0 +1,1 @@
+"""The console's panes, one package each: dataset, config, run, runs, eval."""

@@ -1,0 +1,5 @@
+"""The Config pane package."""
+
+from alice_tui.panes.config.pane import ConfigPane
+
+__all__ = ["ConfigPane"]

@@ -1,0 +1,237 @@
+"""The Config pane: the training config as a form, validated as you type; save with a diff, export TOML."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from alice_tui import yaml_patch
+from alice_tui.config_form import FormModel, grouped_specs
+from alice_tui.locations import TEMPLATES, Locations
+from alice_tui.panes.config.field_row import FieldRow
+from alice_tui.screens import ConfirmScreen, PickScreen, PromptScreen
+from trainer import config as cfgmod
+
+
+class ConfigPane(Vertical):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+e", "export_toml", "Export TOML", priority=True),  # before Input's end-of-line
+        Binding("ctrl+o", "open", "Open"),
+        Binding("ctrl+n", "new_from_template", "New"),
+        Binding("ctrl+r", "revert", "Revert"),
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
+
+    def __init__(self, locations: Locations, path: Path, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.locations = locations
+        self.path = path
+        self.form = FormModel.from_file(path)
+        self.errors: dict[str, str] = {}
+        self._built = False
+        self._current: FieldRow | None = None
+
+    @property
+    def dirty(self) -> bool:
+        return self.form.dirty
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="config-status")
+        yield VerticalScroll(id="config-form")
+        yield Static("", id="config-help")
+
+    def on_mount(self) -> None:
+        self._revalidate()
+
+    def on_show(self) -> None:
+        # ~50 rows of editors are most of the app's widgets: build them when first needed,
+        # so the console opens fast on the Run or Runs pane.
+        if self._built:
+            return
+        self._built = True
+        rows: list[Static | FieldRow] = []
+        for title, specs in grouped_specs():
+            rows.append(Static(title, classes="section-title"))
+            rows.extend(FieldRow(spec, self.form.texts.get(spec.path, "")) for spec in specs)
+        self.query_one("#config-form").mount_all(rows)
+        self.call_after_refresh(self._revalidate)
+
+    # ---- editing ---------------------------------------------------------------------------
+    def on_field_row_edited(self, event: FieldRow.Edited) -> None:
+        if self.form.texts.get(event.path) != event.text:  # editors echo their initial value on mount
+            self.form.texts[event.path] = event.text
+            self._revalidate()
+
+    def _revalidate(self) -> None:
+        _, self.errors = self.form.validate()
+        for row in self.query(FieldRow):
+            changed = self.form.texts.get(row.spec.path) != self.form.saved_texts.get(row.spec.path)
+            row.show_state(self.errors.get(row.spec.path), changed)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        status = Text.assemble((" config ", "bold reverse"), " ", str(self.path))
+        if self.form.dirty:
+            status.append("  ● modified", style="yellow")
+        bad = len(self.errors)
+        status.append(f"  ✗ {bad} invalid field{'s' * (bad != 1)}" if bad else "  ✓ valid",
+                      style="red" if bad else "green")
+        for msg in self.form.file_errors:
+            status.append(f"\n  {msg}", style="yellow")
+        if "" in self.errors:
+            status.append(f"\n  {self.errors['']}", style="red")
+        self.query_one("#config-status", Static).update(status)
+
+    def on_descendant_focus(self, event: object) -> None:
+        focused = self.app.focused
+        row = next((a for a in (focused.ancestors if focused else []) if isinstance(a, FieldRow)), None)
+        # A class on one row, not a :focus-within rule, which would restyle every row on each focus move.
+        if self._current is not None and self._current is not row:
+            self._current.remove_class("-current")
+        self._current = row
+        if row is not None:
+            row.add_class("-current")
+            s = row.spec
+            allowed = f"  [{' | '.join(s.choices)}]" if s.choices else ""
+            self.query_one("#config-help", Static).update(Text.assemble(
+                (s.path, "bold"), f" ({s.type_name}{', optional' if s.optional else ''}): ", s.help, (allowed, "dim")))
+
+    def action_leave_field(self) -> None:
+        # Number keys switch panes only outside a text field, so escape hands them back.
+        self.query_one("#config-form").focus()
+
+    def current_config(self) -> cfgmod.TrainConfig:
+        return self.form.config()
+
+    # ---- files -----------------------------------------------------------------------------
+    def load(self, path: Path) -> None:
+        self.path = path
+        self.form = FormModel.from_file(path)
+        for row in self.query(FieldRow):
+            row.set_text(self.form.texts.get(row.spec.path, ""))
+        self._revalidate()
+        self.app.notify(f"opened {path}")
+
+    def action_revert(self) -> None:
+        self.load(self.path)
+
+    def action_save(self) -> None:
+        cfg, errors = self.form.validate()
+        if cfg is None:
+            first = next(iter(errors.items()))
+            self.app.notify(f"{first[0]}: {first[1]}", title=f"not saved: {len(errors)} invalid field(s)",
+                            severity="error")
+            return
+        text = cfgmod.dump_yaml(cfg)
+        try:
+            old_text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            old_text = None
+        changes: dict[str, tuple[object, object]] = {}
+        if old_text is not None:
+            try:
+                changes = cfgmod.diff(cfgmod.from_dict(yaml.safe_load(old_text) or {}), cfg)
+            except (cfgmod.ConfigError, yaml.YAMLError):
+                changes = {"(whole file)": ("invalid on disk", "rewritten")}
+            patched = yaml_patch.patch(old_text, {k: v[1] for k, v in changes.items()}) if not self.form.file_errors else None
+            # Keep the file's comments only when the patched text reads back as exactly this config.
+            if patched is not None and _reads_as(patched, cfg):
+                text = patched
+        if old_text is not None and not changes and not self.form.file_errors:
+            self.app.notify(f"{self.path} already holds this config")
+            self.form.saved_texts = dict(self.form.texts)
+            self._revalidate()
+            return
+        lines = [f"{k}: {old!r} → {new!r}" for k, (old, new) in changes.items()] or ["(new file)"]
+        detail = "\n".join(lines[:14]) + (f"\n… and {len(lines) - 14} more" if len(lines) > 14 else "")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(self.path, text)
+                self.form.saved_texts = dict(self.form.texts)
+                self.form.file_errors = []
+                self._revalidate()
+
+        self.app.push_screen(ConfirmScreen(f"Save {self.path}?", detail, yes="Save"), answered)
+
+    def _write(self, path: Path, text: str) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as e:
+            self.app.notify(f"cannot write {path}: {e}", severity="error")
+        else:
+            self.app.notify(f"saved {path}")
+
+    def action_export_toml(self) -> None:
+        try:
+            cfg = self.form.config()
+        except cfgmod.ConfigError as e:
+            self.app.notify(str(e), title="not exported", severity="error")
+            return
+        self._write(self.path.with_suffix(".toml"), cfgmod.dump_toml(cfg))
+
+    def action_open(self) -> None:
+        files = self.locations.training_configs()
+        if not files:
+            self.app.notify(f"no configs in {self.locations.configs_dir}", severity="warning")
+            return
+
+        def picked(choice: str | None) -> None:
+            if choice:
+                self._guard_unsaved(lambda: self.load(Path(choice)))
+
+        self.app.push_screen(PickScreen("Open a training config", [(str(p), p.name) for p in files]), picked)
+
+    def _guard_unsaved(self, then: object) -> None:
+        if not self.form.dirty:
+            then()  # type: ignore[operator]
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()  # type: ignore[operator]
+
+        self.app.push_screen(ConfirmScreen("Discard unsaved edits?", str(self.path), yes="Discard"), answered)
+
+    def action_new_from_template(self) -> None:
+        templates = [self.locations.template(n) for n in TEMPLATES if self.locations.template(n).is_file()]
+
+        def named(template: Path, name: str | None) -> None:
+            if not name:
+                return
+            target = self.locations.configs_dir / (name if name.endswith(".yaml") else name + ".yaml")
+            if target.exists():
+                self.app.notify(f"{target} exists; pick another name or open it with ctrl+o", severity="error")
+                return
+            try:
+                shutil.copyfile(template, target)
+            except OSError as e:
+                self.app.notify(f"cannot create {target}: {e}", severity="error")
+                return
+            self.load(target)
+
+        def picked(choice: str | None) -> None:
+            if choice:
+                self.app.push_screen(PromptScreen(f"Name of the new config (from {Path(choice).name})", "my_run.yaml"),
+                                     lambda name: named(Path(choice), name))
+
+        self.app.push_screen(PickScreen("New config from a template", [(str(p), p.name) for p in templates]),
+                             lambda c: self._guard_unsaved(lambda: picked(c)))
+
+
+def _reads_as(text: str, cfg: cfgmod.TrainConfig) -> bool:
+    try:
+        return cfgmod.from_dict(yaml.safe_load(text) or {}) == cfg
+    except (cfgmod.ConfigError, yaml.YAMLError):
+        return False

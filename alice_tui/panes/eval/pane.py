@@ -1,0 +1,185 @@
+"""The Eval pane: evaluate a run's checkpoint against its base as a subprocess, then read the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from alice_tui import eval_report, fmt, subprocess_lines
+from alice_tui.panes.eval.generations import GenerationsPager
+from alice_tui.screens import PickScreen
+
+SPLITS = ("test", "golden", "val")
+
+
+class EvalPane(Vertical, can_focus=True):
+    BINDINGS = [
+        Binding("g", "evaluate", "Evaluate"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("o", "open_report", "Open report"),
+        Binding("a", "show('accuracy')", "Accuracy"),
+        Binding("t", "show('generations')", "Generations"),
+    ]
+
+    @dataclass
+    class Progress(Message):
+        done: int
+        total: int | None
+        phase: str
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, EvalPane.Progress)
+
+    @dataclass
+    class Finished(Message):
+        ok: bool
+        detail: str
+        report: Path | None = None
+
+    def __init__(self, runs_dir: Path, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.runs_dir = runs_dir
+        self.run_dir: Path | None = None
+        self.report: dict[str, Any] | None = None
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="eval-bar"):
+            yield Static("no run selected", id="eval-run")
+            yield Select([], prompt="checkpoint", compact=True, id="eval-checkpoint")
+            yield Select([(s, s) for s in SPLITS], value="test", compact=True, allow_blank=False, id="eval-split")
+        yield Static("", id="eval-progress")
+        yield Static("", id="eval-headline")
+        with TabbedContent(id="eval-tabs"):
+            with TabPane("Accuracy", id="accuracy"):
+                table: DataTable[str | Text] = DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
+                yield table
+            with TabPane("Generations", id="generations"):
+                yield GenerationsPager(id="eval-generations")
+
+    def on_mount(self) -> None:
+        self.query_one("#eval-table", DataTable).add_columns(*eval_report.COLUMNS)
+        self.query_one("#eval-progress", Static).update(
+            Text("Pick a run on the Runs pane (4) and press e, then g here to evaluate it.", style="dim"))
+
+    def action_show(self, tab: str) -> None:
+        self.query_one("#eval-tabs", TabbedContent).active = tab
+
+    def select_run(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.query_one("#eval-run", Static).update(Text(run_dir.name, style="bold"))
+        choices = eval_report.checkpoint_choices(run_dir)
+        select = self.query_one("#eval-checkpoint", Select)
+        select.set_options([(c, c) for c in choices])
+        if choices:
+            select.value = choices[0]
+        reports = eval_report.list_reports(run_dir)
+        if reports:
+            self.show_report(reports[-1])
+        else:
+            self.report = None
+            self.query_one("#eval-table", DataTable).clear()
+            self.query_one("#eval-headline", Static).update(
+                Text(f"no reports yet in {run_dir / 'eval'}; g evaluates" if choices else
+                     "no final adapter or complete checkpoint to evaluate yet", style="dim"))
+
+    def show_report(self, path: Path) -> None:
+        try:
+            report = eval_report.load_report(path)
+        except (OSError, ValueError) as e:
+            self.app.notify(str(e), title="cannot read report", severity="error")
+            return
+        self.report = report
+        self.query_one("#eval-headline", Static).update(Text(eval_report.headline(report), style="bold"))
+        table = self.query_one("#eval-table", DataTable)
+        table.clear()
+        for row, sig in eval_report.table_rows(report):
+            style = "bold green" if sig and not row[4].startswith("-") else "bold red" if sig else ""
+            table.add_row(*(Text(c, style=style if i == 4 else "") for i, c in enumerate(row)))
+        self.query_one(GenerationsPager).show(report.get("generations") or [])
+
+    def action_open_report(self) -> None:
+        if self.run_dir is None:
+            self.app.notify("no run selected", severity="warning")
+            return
+        reports = eval_report.list_reports(self.run_dir)
+        if not reports:
+            self.app.notify(f"no reports in {self.run_dir / 'eval'}", severity="warning")
+            return
+        self.app.push_screen(PickScreen("Open an evaluation report", [(str(p), p.name) for p in reversed(reports)]),
+                             lambda c: self.show_report(Path(c)) if c else None)
+
+    # ---- running an evaluation -------------------------------------------------------------
+    def action_evaluate(self) -> None:
+        if self.run_dir is None:
+            self.app.notify("no run selected: pick one on the Runs pane (4) and press e", severity="warning")
+            return
+        if self.running:
+            self.app.notify("an evaluation is already running (x cancels it)", severity="warning")
+            return
+        ckpt = self.query_one("#eval-checkpoint", Select).value
+        if ckpt is Select.NULL:
+            self.app.notify("nothing to evaluate: the run has no final adapter or complete checkpoint",
+                            severity="error")
+            return
+        if not subprocess_lines.module_available("trainer.evaluation"):
+            self.app.notify("trainer.evaluation is not installed", severity="error")
+            return
+        split = str(self.query_one("#eval-split", Select).value)
+        self.running = True
+        self.query_one("#eval-progress", Static).update(Text(f"evaluating {ckpt} on {split} …", style="yellow"))
+        self._evaluate(self.run_dir, str(ckpt), split)
+
+    def action_cancel(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "evaluate")
+
+    @work(thread=True, exclusive=True, group="evaluate", exit_on_error=False)
+    def _evaluate(self, run_dir: Path, ckpt: str, split: str) -> None:
+        worker = get_current_worker()
+        last: dict[str, Any] = {}
+        output: list[str] = []
+        cmd = subprocess_lines.eval_command(run_dir, eval_report.checkpoint_arg(ckpt), split)
+        for obj in subprocess_lines.run_json_lines(cmd, lambda: worker.is_cancelled):
+            event = obj.get("event")
+            if event == "progress":
+                self.post_message(self.Progress(int(obj.get("done", 0) or 0), obj.get("total"), str(obj.get("phase", ""))))
+            elif event in ("done", "error"):
+                last = obj
+            elif event == "output":
+                output.append(obj["line"])
+            elif event == "exit":
+                if last.get("event") == "done" and last.get("report"):
+                    self.post_message(self.Finished(True, f"report {last['report']}", Path(last["report"])))
+                elif obj.get("cancelled"):
+                    self.post_message(self.Finished(False, "evaluation cancelled"))
+                else:
+                    why = last.get("message") or subprocess_lines.last_lines(obj["stderr_tail"] or "\n".join(output))
+                    self.post_message(self.Finished(False, f"evaluation failed (exit {obj['code']}): {why}"))
+
+    def on_eval_pane_progress(self, message: Progress) -> None:
+        frac = message.done / message.total if message.total else 0.0
+        self.query_one("#eval-progress", Static).update(Text.assemble(
+            (f" {message.phase or 'eval':<10} ", "bold"), (fmt.bar(frac, 30), "yellow"),
+            f" {message.done}/{message.total or '?'}"))
+
+    def on_eval_pane_finished(self, message: Finished) -> None:
+        self.running = False
+        progress = self.query_one("#eval-progress", Static)
+        if message.ok and message.report is not None:
+            progress.update(Text(message.detail, style="green"))
+            path = message.report if message.report.suffix == ".json" else message.report.with_suffix(".json")
+            self.show_report(path)
+        else:
+            progress.update(Text(message.detail.splitlines()[0] if message.detail else "failed", style="red"))
+            self.app.notify(message.detail, title="evaluation", severity="error", timeout=10)

@@ -1,0 +1,45 @@
+"""The Run pane's header: state, step/max_steps with a progress bar, elapsed, ETA, tokens/s, checkpoint."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from alice_tui import fmt
+from alice_tui.run_model import RunView
+
+STATE_STYLES = {
+    "training": "bold black on green", "paused": "bold black on yellow", "checkpointing": "bold black on cyan",
+    "stopping": "bold black on yellow", "starting": "bold black on blue", "loading": "bold black on blue",
+    "finished": "bold white on dark_green", "stopped": "bold black on grey70", "failed": "bold white on red",
+    "interrupted": "bold white on dark_orange3", "created": "bold black on grey70",
+}
+
+
+class RunHeader(Static):
+    DEFAULT_CSS = "RunHeader { height: 3; }"
+
+    def show(self, view: RunView | None, now: float, connected: bool) -> None:
+        if view is None:
+            self.update(Text.from_markup(
+                "[b]No run attached.[/b]  [dim]n[/dim] start a run from the current config · "
+                "[dim]4[/dim] Runs pane to attach or resume"))
+            return
+        width = max(10, self.size.width or 80)
+        state = Text(f" {view.state.upper()} ", style=STATE_STYLES.get(view.state, "reverse"))
+        link = Text(" ● live", style="green") if connected else Text(" ○ file", style="dim")
+        line1 = Text.assemble(state, " ", (view.run_dir.name, "bold"), link)
+        if view.error:
+            line1.append(f"  {view.error}", style="red")
+        frac_txt = f" {fmt.step_fraction(view.step, view.max_steps)} {view.progress * 100:5.1f}%"
+        bar_w = max(5, width - len(frac_txt) - 1)
+        line2 = Text.assemble((fmt.bar(view.progress, bar_w), "green" if view.live else "grey50"), frac_txt)
+        eta = fmt.duration(view.eta_s) if view.live and view.state != "paused" else "–"
+        ckpt = f"step {view.last_checkpoint}" if view.last_checkpoint is not None else "none"
+        line3 = Text.assemble(
+            ("elapsed ", "dim"), fmt.duration(view.elapsed(now)), ("  ETA ", "dim"), eta,
+            ("  ", ""), fmt.rate(view.tokens_per_s), ("  loss ", "dim"), fmt.number(view.loss),
+            ("  ckpt ", "dim"), ckpt)
+        line1.truncate(width)
+        line3.truncate(width)
+        self.update(Text("\n").join([line1, line2, line3]))

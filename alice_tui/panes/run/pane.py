@@ -1,0 +1,203 @@
+"""The Run pane: attach to one run, show its header, plots, gauges and log, and steer it (p/c/s/r/n)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Log
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from alice_tui import event_stream, run_model
+from alice_tui.messages import EventsReady, RunsChanged, StreamStatus
+from alice_tui.panes.run.gauges import ResourceGauges
+from alice_tui.panes.run.header import RunHeader
+from alice_tui.panes.run.plots import MetricPlot
+from alice_tui.screens import ConfirmScreen
+from trainer import protocol
+
+# Plots are the expensive part of a frame; 2 redraws a second reads as live and costs little CPU.
+PLOT_INTERVAL_S = 0.5
+
+
+class RunPane(Vertical, can_focus=True):
+    BINDINGS = [
+        Binding("p", "pause", "Pause/resume"),
+        Binding("c", "checkpoint", "Checkpoint"),
+        Binding("s", "stop", "Stop"),
+        Binding("r", "resume_run", "Resume"),
+        Binding("n", "new_run", "New run"),
+        Binding("e", "eval", "Evaluate"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view: run_model.RunView | None = None
+        self.connected = False
+        self._buffer: deque[tuple[Path, list[dict[str, Any]]]] = deque()
+        self._plots_dirty = False
+        self._log_shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield RunHeader(id="run-header")
+        with Horizontal(id="run-plots"):
+            yield MetricPlot("loss", id="plot-loss")
+            yield MetricPlot("reward accuracy · margin", id="plot-reward")
+        with Horizontal(id="run-bottom"):
+            yield ResourceGauges(id="run-gauges")
+            yield Log(id="run-log", max_lines=run_model.LOG_LINES, auto_scroll=True)
+
+    def on_mount(self) -> None:
+        self._redraw_header()
+        self.query_one(ResourceGauges).show(None)
+        self.set_interval(PLOT_INTERVAL_S, self._redraw_plots)
+        self.set_interval(1.0, self._redraw_header)  # elapsed keeps ticking between steps
+
+    # ---- attaching -------------------------------------------------------------------------
+    def attach(self, run_dir: Path, pid_hint: int | None = None) -> None:
+        """Show `run_dir`, replaying its whole history, then follow it live."""
+        self.view = run_model.RunView(run_dir)
+        self.connected = False
+        self._buffer.clear()
+        self._log_shown = 0
+        self.query_one(Log).clear()
+        self._plots_dirty = True
+        self._follow(run_dir, pid_hint)
+        self._redraw_header()
+
+    @work(thread=True, exclusive=True, group="follow", exit_on_error=False)
+    def _follow(self, run_dir: Path, pid_hint: int | None) -> None:
+        worker = get_current_worker()
+        poll = getattr(self.app, "poll_s", 0.25)
+        for item in event_stream.follow(run_dir, lambda: worker.is_cancelled, pid_hint, poll=poll):
+            if worker.is_cancelled:
+                return
+            if isinstance(item, event_stream.Batch):
+                self._buffer.append((run_dir, item.events))
+                self.post_message(EventsReady(run_dir))
+            elif isinstance(item, event_stream.Connected):
+                self.post_message(StreamStatus(run_dir, connected=True))
+            else:
+                self.post_message(StreamStatus(run_dir, connected=False, reason=item.reason, final=item.final))
+
+    def on_events_ready(self, message: EventsReady) -> None:
+        view = self.view
+        while self._buffer:
+            run_dir, events = self._buffer.popleft()
+            if view is not None and run_dir == view.run_dir:
+                run_model.fold_all(view, events)
+        self._plots_dirty = True
+        self._redraw_header()
+        self.query_one(ResourceGauges).show(view)
+        self._append_log()
+
+    def on_stream_status(self, message: StreamStatus) -> None:
+        if self.view is None or message.run_dir != self.view.run_dir:
+            return
+        self.connected = message.connected
+        if not message.connected:
+            self.on_events_ready(EventsReady(message.run_dir))
+            if not message.final and self.view.state not in protocol.FINAL_STATES:
+                run_model.mark_ended(self.view, message.reason)
+                self.app.notify(f"{self.view.run_dir.name}: {message.reason}; r resumes from the newest "
+                                f"complete checkpoint", title="Trainer gone", severity="warning")
+            self._append_log()
+            self.post_message(RunsChanged())
+        self._redraw_header()
+
+    # ---- drawing ---------------------------------------------------------------------------
+    def _redraw_header(self) -> None:
+        now = getattr(self.app, "clock", time.time)()
+        self.query_one(RunHeader).show(self.view, now, self.connected)
+
+    def _redraw_plots(self) -> None:
+        if not self._plots_dirty or not self.is_on_screen:
+            return
+        self._plots_dirty = False
+        v = self.view or run_model.RunView(Path("."))
+        self.query_one("#plot-loss", MetricPlot).draw([("train", v.loss_series), ("eval", v.eval_loss)])
+        self.query_one("#plot-reward", MetricPlot).draw(
+            [("acc", v.acc_series), ("margin", v.margin_series), ("eval acc", v.eval_acc)])
+
+    def _append_log(self) -> None:
+        if self.view is None:
+            return
+        new = self.view.log_total - self._log_shown
+        if new > 0:
+            lines = list(self.view.log)[-min(new, len(self.view.log)):]
+            self.query_one(Log).write_lines(lines)
+            self._log_shown = self.view.log_total
+
+    def on_show(self) -> None:
+        self._plots_dirty = True
+
+    # ---- control ---------------------------------------------------------------------------
+    def _require_live(self) -> Path | None:
+        if self.view is None:
+            self.app.notify("No run attached: press n to start one, or pick one on the Runs pane (4).",
+                            severity="warning")
+            return None
+        if not self.view.live:
+            self.app.notify(f"{self.view.run_dir.name} is {self.view.state}; nothing to control.",
+                            severity="warning")
+            return None
+        return self.view.run_dir
+
+    def action_pause(self) -> None:
+        if run_dir := self._require_live():
+            assert self.view is not None
+            self._control(run_dir, "resume" if self.view.state == protocol.PAUSED else "pause")
+
+    def action_checkpoint(self) -> None:
+        if run_dir := self._require_live():
+            self._control(run_dir, "checkpoint")
+
+    def action_stop(self) -> None:
+        run_dir = self._require_live()
+        if run_dir is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._control(run_dir, "stop")
+
+        self.app.push_screen(ConfirmScreen(
+            f"Stop {run_dir.name}?",
+            "The trainer saves a checkpoint, then exits. `r` resumes it later.", yes="Stop"), answered)
+
+    @work(thread=True, group="control", exit_on_error=False)
+    def _control(self, run_dir: Path, cmd: str) -> tuple[str, dict[str, Any]]:
+        from trainer import client
+
+        return cmd, client.request(run_dir, cmd)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "control" and event.state == WorkerState.SUCCESS:
+            cmd, reply = event.worker.result
+            if reply.get("ok"):
+                self.app.notify(f"{cmd}: {reply.get('message') or 'sent'}", timeout=2)
+            else:
+                self.app.notify(f"{cmd} refused: {reply.get('error')}", severity="error")
+
+    def action_resume_run(self) -> None:
+        if self.view is None:
+            self.app.notify("No run attached; pick one on the Runs pane (4).", severity="warning")
+            return
+        self.app.resume_run(self.view.run_dir)  # type: ignore[attr-defined]
+
+    def action_new_run(self) -> None:
+        self.app.start_run()  # type: ignore[attr-defined]
+
+    def action_eval(self) -> None:
+        if self.view is not None:
+            self.app.show_eval(self.view.run_dir)  # type: ignore[attr-defined]
+
+    def attached_to(self) -> Path | None:
+        return self.view.run_dir if self.view else None
+

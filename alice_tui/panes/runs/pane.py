@@ -1,0 +1,137 @@
+"""The Runs pane: every run dir with state, step, loss, last checkpoint and age; attach, resume, delete."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from alice_tui import fmt
+from alice_tui.messages import AttachRun
+from alice_tui.panes.run.header import STATE_STYLES
+from alice_tui.runs_index import RunsIndex
+from alice_tui.screens import ConfirmScreen
+from trainer import rundir
+
+REFRESH_S = 2.0
+COLUMNS = ("run", "state", "step", "loss", "ckpt", "updated", "started")
+
+
+class RunsPane(Vertical, can_focus=False):
+    BINDINGS = [
+        Binding("enter", "attach", "Attach", priority=False),
+        Binding("r", "resume_run", "Resume"),
+        Binding("d", "delete", "Delete"),
+        Binding("e", "eval", "Evaluate"),
+        Binding("g", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, runs_dir: Path, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.index = RunsIndex(runs_dir)
+        self.runs: list[rundir.RunSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="runs-title")
+        table: DataTable[str | Text] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for col in COLUMNS:
+            table.add_column(col, key=col)
+        self.set_interval(REFRESH_S, self._tick)
+        self.action_refresh()
+
+    def _tick(self) -> None:
+        if self.is_on_screen:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._scan()
+
+    @work(thread=True, exclusive=True, group="runs-scan", exit_on_error=False)
+    def _scan(self) -> list[rundir.RunSummary]:
+        return self.index.scan()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "runs-scan" and event.state == WorkerState.SUCCESS:
+            self.show(event.worker.result)
+
+    def show(self, runs: list[rundir.RunSummary]) -> None:
+        self.runs = runs
+        now = getattr(self.app, "clock", time.time)()
+        table = self.query_one(DataTable)
+        selected = self.selected()
+        table.clear()
+        for r in runs:
+            state = Text(f" {r.state} ", style=STATE_STYLES.get(r.state, ""))
+            step = fmt.step_fraction(r.step, r.max_steps)
+            ckpt = str(r.last_checkpoint) if r.last_checkpoint is not None else "–"
+            table.add_row(r.name, state, step, fmt.number(r.loss), ckpt, fmt.age(r.updated_t, now),
+                          _clock(r.started_t), key=str(r.path))
+        if selected is not None:
+            for i, r in enumerate(runs):
+                if r.path == selected.path:
+                    table.move_cursor(row=i)
+        live = sum(r.alive for r in runs)
+        self.query_one("#runs-title", Static).update(Text.assemble(
+            (f" {len(runs)} runs", "bold"), f" in {self.index.root}  ·  ", (f"{live} live", "green"),
+            "  ·  enter attach · r resume · d delete · e evaluate"))
+
+    def selected(self) -> rundir.RunSummary | None:
+        table = self.query_one(DataTable)
+        if not self.runs or table.cursor_row is None or not (0 <= table.cursor_row < len(self.runs)):
+            return None
+        return self.runs[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_attach()
+
+    def action_attach(self) -> None:
+        if run := self.selected():
+            self.post_message(AttachRun(run.path))
+
+    def action_resume_run(self) -> None:
+        if run := self.selected():
+            self.app.resume_run(run.path)  # type: ignore[attr-defined]
+
+    def action_eval(self) -> None:
+        if run := self.selected():
+            self.app.show_eval(run.path)  # type: ignore[attr-defined]
+
+    def action_delete(self) -> None:
+        run = self.selected()
+        if run is None:
+            return
+        # Re-check on disk: the list may be two seconds old.
+        fresh = rundir.summarize(run.path)
+        if fresh.alive or rundir.pid_alive(fresh.pid):
+            self.app.notify(f"{run.name} is {fresh.state}: stop it before deleting.", severity="error")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                try:
+                    shutil.rmtree(run.path)
+                except OSError as e:
+                    self.app.notify(f"cannot delete {run.path}: {e}", severity="error")
+                else:
+                    self.app.notify(f"deleted {run.path}")
+                self.action_refresh()
+
+        self.app.push_screen(ConfirmScreen(
+            f"Delete {run.name}?", f"Removes {run.path} with its checkpoints and adapter. This cannot be undone.",
+            yes="Delete"), answered)
+
+
+def _clock(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "–"

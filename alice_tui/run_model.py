@@ -1,0 +1,213 @@
+"""Fold a run's events (replayed from events.jsonl, then live) into the view model the Run pane draws.
+
+Plain module: no Textual, unit tested on synthetic event lists.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trainer import protocol
+
+# Enough history for a long run's plots; older points are decimated rather than kept forever.
+MAX_POINTS = 20_000
+RESOURCE_HISTORY = 120
+LOG_LINES = 500
+
+
+@dataclass
+class Series:
+    """x/y points for one plotted metric; halves its resolution when full so memory stays bounded."""
+
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+
+    def add(self, x: float, y: Any) -> None:
+        if not isinstance(y, int | float) or isinstance(y, bool):
+            return
+        if self.xs and x <= self.xs[-1]:
+            # A resumed run replays steps it already logged before the crash: keep the newer value.
+            while self.xs and self.xs[-1] >= x:
+                self.xs.pop()
+                self.ys.pop()
+        self.xs.append(x)
+        self.ys.append(float(y))
+        if len(self.xs) > MAX_POINTS:
+            self.xs, self.ys = self.xs[::2], self.ys[::2]
+
+    def __len__(self) -> int:
+        return len(self.xs)
+
+    def last(self) -> float | None:
+        return self.ys[-1] if self.ys else None
+
+
+@dataclass
+class RunView:
+    run_dir: Path
+    state: str = "created"
+    step: int = 0
+    max_steps: int | None = None
+    loss: float | None = None
+    accuracy: float | None = None
+    margin: float | None = None
+    tokens_per_s: float | None = None
+    step_time_s: float | None = None
+    eta_s: float | None = None
+    learning_rate: float | None = None
+    started_t: float | None = None
+    last_t: float | None = None
+    last_seq: int = 0
+    last_checkpoint: int | None = None
+    checkpoints: list[int] = field(default_factory=list)
+    error: str | None = None
+    loss_series: Series = field(default_factory=Series)
+    acc_series: Series = field(default_factory=Series)
+    margin_series: Series = field(default_factory=Series)
+    eval_loss: Series = field(default_factory=Series)
+    eval_acc: Series = field(default_factory=Series)
+    resources: dict[str, Any] = field(default_factory=dict)
+    cpu_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
+    rss_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
+    sysmem_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
+    devmem_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    # Time spent paused is not training time; the trainer excludes it from ETA, so do we from elapsed.
+    paused_since: float | None = None
+    paused_total: float = 0.0
+    log_total: int = 0  # lines ever logged, so a widget can append only what is new
+
+    def add_log(self, line: str) -> None:
+        self.log.append(line)
+        self.log_total += 1
+
+    @property
+    def live(self) -> bool:
+        return self.state in protocol.LIVE_STATES
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.step / self.max_steps) if self.max_steps else 0.0
+
+    def elapsed(self, now: float) -> float | None:
+        """Wall time since the first event, minus pauses; frozen at the last event once the run is over."""
+        if self.started_t is None:
+            return None
+        end = now if self.live else (self.last_t or now)
+        paused = self.paused_total + ((end - self.paused_since) if self.paused_since else 0.0)
+        return max(0.0, end - self.started_t - paused)
+
+
+def _log_line(ev: dict[str, Any], text: str) -> str:
+    import time
+
+    stamp = time.strftime("%H:%M:%S", time.localtime(ev.get("t", 0)))
+    return f"{stamp} {text}"
+
+
+def fold(view: RunView, ev: dict[str, Any]) -> None:
+    """Apply one event; unknown types are logged, never dropped silently."""
+    seq = ev.get("seq")
+    if isinstance(seq, int):
+        if seq <= view.last_seq:
+            return  # the live stream can overlap the replayed file
+        view.last_seq = seq
+    t = ev.get("t")
+    if isinstance(t, int | float):
+        view.started_t = view.started_t if view.started_t is not None else t
+        view.last_t = t
+    kind = ev.get("type")
+    if kind == protocol.STEP:
+        _fold_step(view, ev)
+    elif kind == protocol.STATE:
+        _fold_state(view, ev, t)
+    elif kind == protocol.RESOURCES:
+        view.resources = ev
+        for key, hist in (("cpu_percent", view.cpu_hist), ("rss_bytes", view.rss_hist),
+                          ("sys_mem_percent", view.sysmem_hist), ("device_mem_bytes", view.devmem_hist)):
+            v = ev.get(key)
+            if isinstance(v, int | float):
+                hist.append(float(v))
+    elif kind == protocol.CHECKPOINT:
+        step = ev.get("step")
+        if isinstance(step, int):
+            view.last_checkpoint = step
+            if step not in view.checkpoints:
+                view.checkpoints.append(step)
+        view.add_log(_log_line(ev, f"checkpoint saved at step {step}: {ev.get('path', '')}"))
+    elif kind == protocol.EVAL:
+        x = float(ev.get("step", view.step) or view.step)
+        view.eval_loss.add(x, _first(ev, "eval_loss", "loss"))
+        view.eval_acc.add(x, _first(ev, "eval_rewards/accuracies", "rewards/accuracies"))
+        shown = {k: v for k, v in ev.items() if k not in ("seq", "t", "type")}
+        view.add_log(_log_line(ev, "eval " + " ".join(f"{k}={_short(v)}" for k, v in shown.items())))
+    elif kind == protocol.LOG:
+        level = str(ev.get("level", "info")).upper()
+        view.add_log(_log_line(ev, f"{level:<5} {ev.get('message', '')}"))
+    elif kind == protocol.ERROR:
+        view.error = str(ev.get("message", "error"))
+        view.add_log(_log_line(ev, f"ERROR {view.error}"))
+    else:
+        view.add_log(_log_line(ev, f"{kind}: {ev}"))
+
+
+def _first(ev: dict[str, Any], *keys: str) -> Any:
+    for k in keys:
+        if ev.get(k) is not None:
+            return ev[k]
+    return None
+
+
+def _short(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _fold_step(view: RunView, ev: dict[str, Any]) -> None:
+    step = ev.get("step")
+    if isinstance(step, int):
+        view.step = step
+    view.max_steps = ev.get("max_steps") or view.max_steps
+    view.loss = ev.get("loss")
+    view.accuracy = ev.get("rewards/accuracies")
+    view.margin = ev.get("rewards/margins")
+    view.tokens_per_s = ev.get("tokens_per_s", view.tokens_per_s)
+    view.step_time_s = ev.get("step_time_s", view.step_time_s)
+    view.eta_s = ev.get("eta_s")
+    view.learning_rate = ev.get("learning_rate", view.learning_rate)
+    x = float(view.step)
+    view.loss_series.add(x, view.loss)
+    view.acc_series.add(x, view.accuracy)
+    view.margin_series.add(x, view.margin)
+
+
+def _fold_state(view: RunView, ev: dict[str, Any], t: Any) -> None:
+    new = str(ev.get("state", view.state))
+    if isinstance(t, int | float):
+        if new == protocol.PAUSED and view.paused_since is None:
+            view.paused_since = t
+        elif new != protocol.PAUSED and view.paused_since is not None:
+            view.paused_total += t - view.paused_since
+            view.paused_since = None
+    view.state = new
+    view.max_steps = ev.get("max_steps") or view.max_steps
+    if isinstance(ev.get("step"), int) and ev["step"]:
+        view.step = ev["step"]
+    extra = f" ({ev['message']})" if ev.get("message") else ""
+    view.add_log(_log_line(ev, f"state → {new}{extra}"))
+
+
+def fold_all(view: RunView, events: list[dict[str, Any]]) -> RunView:
+    for ev in events:
+        fold(view, ev)
+    return view
+
+
+def mark_ended(view: RunView, reason: str) -> None:
+    """The trainer is gone without a final state (killed, crashed, machine rebooted)."""
+    if view.state not in protocol.FINAL_STATES:
+        view.state = protocol.INTERRUPTED
+        view.paused_since = None
+        view.add_log(f"{'':8} trainer gone: {reason}")

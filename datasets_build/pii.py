@@ -1,0 +1,256 @@
+"""PII masking: Swedish personnummer/samordningsnummer, email addresses, phone numbers and case IDs.
+
+`mask(text)` returns the masked text and the spans it replaced, as (start, end, kind) in the *input*
+text, kind one of personnummer/email/phone/case_id. One cheap scan finds number-like clusters; each
+candidate inside is then confirmed (Luhn + a real calendar date for personnummer; phonenumbers'
+metadata, with its matcher as the fallback, for phone numbers), so prices, dates, quantities, version
+numbers and numbers with a wrong check digit stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+PLACEHOLDER = {"personnummer": "<PERSONNUMMER>", "email": "<EMAIL>", "phone": "<PHONE>", "case_id": "<CASE_ID>"}
+KINDS = tuple(PLACEHOLDER)
+
+# Defaults for "CASE-2024-001234", "SR-1234567", "#123456", "ärende 123456". A named group `id` masks
+# only the identifier and keeps the word in front of it. Each starts with a literal or a narrow class
+# because a pattern that starts with a look-behind makes Python's re try every position slowly.
+DEFAULT_CASE_PATTERNS = (
+    r"\b(?:[A-Z]{2,6}-(?:19|20)\d\d-\d{4,8}|(?:SR|INC|REQ|CS|TKT|CASE)-\d{5,10})\b",
+    r"#\d{5,10}\b",
+    r"(?:[Ää]rende|ÄRENDE|[Cc]ase|CASE|[Tt]icket|TICKET)(?:nummer|nr)?(?:\s+(?:nr|no|number|nummer)\.?)?"
+    r"[\s:]*(?P<id>\d{5,12})\b",
+)
+# Runs of digits with the separators numbers are written with; every personnummer and phone lies in one.
+_CLUSTER = re.compile(r"[+(]?\d[\d \-+()/]{4,26}\d")
+_PNR = re.compile(r"(?P<date>\d{6}(?:\d\d)?)(?P<sep>[-+]?)(?P<tail>\d{4})")
+_PNR_BARE = re.compile(r"(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})")
+_PHONE = re.compile(r"(?:\+|\(\d|0)[\d \-()/]{5,22}\d")
+_US_PLAIN = re.compile(r"\d{3}-\d{3}-\d{4}")
+_EMAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}\b")
+_EMAIL_LOCAL_CHARS = frozenset("._%+-")
+_NON_DIGIT = re.compile(r"\D")
+_PNR_CONTEXT = re.compile(r"(?i)(personnummer|pnr|samordningsnummer|personal (?:identity )?number|id number)")
+_PHONE_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
+                "pager", "uan", "voicemail")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(digits):
+        d = ord(ch) - 48
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _real_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def is_personnummer(date_part: str, tail: str) -> bool:
+    """Luhn over YYMMDDNNNC plus a real date (day + 60 for samordningsnummer); century optional."""
+    if len(date_part) == 8 and date_part[:2] not in ("18", "19", "20"):
+        return False
+    if not luhn_ok(date_part[-6:] + tail):
+        return False
+    yy, month, day = int(date_part[-6:-4]), int(date_part[-4:-2]), int(date_part[-2:])
+    if day > 60:
+        day -= 60
+    if len(date_part) == 8:
+        return _real_date(int(date_part[:4]), month, day)
+    # Without the century, accept the date in any century it could be (29 February needs a leap year).
+    return any(_real_date(c * 100 + yy, month, day) for c in (18, 19, 20))
+
+
+@lru_cache(maxsize=1)
+def _phonenumbers() -> Any:
+    import phonenumbers
+
+    return phonenumbers
+
+
+@lru_cache(maxsize=64)
+def _region_pattern(region: str) -> tuple[re.Pattern[str] | None, str]:
+    """All number-type patterns of a region's phonenumbers metadata as one regex, plus its trunk prefix."""
+    md = _phonenumbers().PhoneMetadata.metadata_for_region(region)
+    if md is None:
+        return None, ""
+    parts = [getattr(md, t).national_number_pattern for t in _PHONE_TYPES
+             if getattr(md, t, None) is not None and getattr(md, t).national_number_pattern]
+    return (re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None), md.national_prefix or ""
+
+
+def _valid_by_metadata(candidate: str, regions: tuple[str, ...]) -> bool:
+    """What is_valid_number decides, minus parse()'s cost: the metadata patterns for the number's region."""
+    digits = _NON_DIGIT.sub("", candidate)
+    if candidate.startswith("+") or digits.startswith("00"):
+        digits = digits[2:] if not candidate.startswith("+") else digits
+        cc_map = _phonenumbers().COUNTRY_CODE_TO_REGION_CODE
+        for n in (1, 2, 3):
+            for region in cc_map.get(int(digits[:n]) if digits[:n].isdigit() else -1, ()):
+                pattern, _ = _region_pattern(region)
+                if pattern is not None and pattern.fullmatch(digits[n:]):
+                    return True
+        return False
+    for region in regions:
+        pattern, trunk = _region_pattern(region)
+        national = digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
+        if pattern is not None and pattern.fullmatch(national):
+            return True
+    return False
+
+
+def _phone_spans(text: str, start: int, end: int, regions: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Phone numbers inside one candidate; a national form (leading 0) is tried in each region in turn."""
+    if text.startswith("(0", start):
+        start += 1  # "(070-123 45 67)": a national number in brackets, not a US area code
+    chunk = text[start:end]
+    if chunk.startswith("("):
+        regions = ("US",)
+    trimmed = chunk.rstrip(" -/(")
+    if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+        trimmed = trimmed[:-1].rstrip(" -/")
+    if _valid_by_metadata(trimmed, regions):
+        return [(start, start + len(trimmed))]
+    pn = _phonenumbers()
+    for region in regions:
+        found = [(start + m.start, start + m.end)
+                 for m in pn.PhoneNumberMatcher(chunk, region, leniency=pn.Leniency.VALID)]
+        if found:
+            return found
+    return []
+
+
+def _standalone(text: str, s: int, e: int) -> bool:
+    """Not part of a longer token: no letter/digit/joiner before, no letter/digit (or -5, .5) after."""
+    if s > 0:
+        prev = text[s - 1]
+        if prev.isalnum() or prev in "+-./_":
+            return False
+    if e < len(text):
+        nxt = text[e]
+        if nxt.isalnum() or nxt == "_":
+            return False
+        if nxt in "-./" and e + 1 < len(text) and text[e + 1].isdigit():
+            return False
+    return True
+
+
+class Masker:
+    """A configured masker; `case_patterns` replaces the default case/ticket ID patterns, and national
+    phone numbers (leading 0) are tried in `phone_regions` in order."""
+
+    def __init__(self, case_patterns: Iterable[str] | None = None, kinds: Iterable[str] = KINDS,
+                 phone_regions: Iterable[str] = ("SE", "GB")) -> None:
+        self.phone_regions = tuple(phone_regions)
+        self.kinds = frozenset(kinds)
+        unknown = self.kinds - set(KINDS)
+        if unknown:
+            raise ValueError(f"pii: unknown kind(s) {sorted(unknown)} (choose from {list(KINDS)})")
+        patterns = DEFAULT_CASE_PATTERNS if case_patterns is None else tuple(case_patterns)
+        self.case_patterns = []
+        for p in patterns:
+            try:
+                self.case_patterns.append(re.compile(p))
+            except re.error as e:
+                raise ValueError(f"pii.case_id_patterns: invalid regex {p!r}: {e}") from e
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping PII spans; on overlap the earlier kind wins: case_id, personnummer, email, phone."""
+        spans: list[tuple[int, int, str]] = []
+
+        def add(s: int, e: int, kind: str) -> None:
+            for ts, te, _ in spans:
+                if s < te and ts < e:
+                    return
+            spans.append((s, e, kind))
+
+        kinds = self.kinds
+        if "case_id" in kinds:
+            for rx in self.case_patterns:
+                has_id = "id" in rx.groupindex
+                for m in rx.finditer(text):
+                    if has_id and m.group("id") is not None:
+                        add(m.start("id"), m.end("id"), "case_id")
+                    else:
+                        add(m.start(), m.end(), "case_id")
+        clusters = [(m.start(), m.end()) for m in _CLUSTER.finditer(text)]
+        if "personnummer" in kinds:
+            for cs, ce in clusters:
+                self._personnummer(text, cs, ce, add)
+        if "email" in kinds and "@" in text:
+            self._emails(text, add)
+        if "phone" in kinds:
+            for cs, ce in clusters:
+                for m in _PHONE.finditer(text, cs, ce):
+                    if _standalone(text, m.start(), m.end()) or text[m.start()] in "+(":
+                        for s, e in _phone_spans(text, m.start(), m.end(), self.phone_regions):
+                            add(s, e, "phone")
+                for m in _US_PLAIN.finditer(text, cs, ce):
+                    if _standalone(text, m.start(), m.end()) and _valid_by_metadata("+1" + m.group(), ()):
+                        add(m.start(), m.end(), "phone")
+        spans.sort()
+        return spans
+
+    def _personnummer(self, text: str, cs: int, ce: int, add: Any) -> None:
+        for rx in (_PNR, _PNR_BARE):  # the bare form catches a 10-digit number the long form swallowed
+            for m in rx.finditer(text, cs, ce):
+                d, sep, tail = m.group("date"), m.group("sep"), m.group("tail")
+                if not _standalone(text, m.start(), m.end()) or not is_personnummer(d, tail):
+                    continue
+                # Ten bare digits starting 070 are also a Swedish mobile number (070 = born 2007);
+                # without a personnummer word just before it, call it a phone (masked either way).
+                if (len(d) == 6 and not sep and d.startswith("070") and "phone" in self.kinds
+                        and not _PNR_CONTEXT.search(text, max(0, m.start() - 30), m.start())
+                        and _valid_by_metadata(d + tail, ("SE",))):
+                    continue
+                add(m.start(), m.end(), "personnummer")
+
+    @staticmethod
+    def _emails(text: str, add: Any) -> None:
+        at = text.find("@")
+        while at != -1:
+            s = at
+            while s > 0 and (text[s - 1].isalnum() or text[s - 1] in _EMAIL_LOCAL_CHARS) and at - s < 64:
+                s -= 1
+            m = _EMAIL_DOMAIN.match(text, at + 1)
+            if m and s < at:
+                add(s, m.end(), "email")
+            at = text.find("@", at + 1)
+
+    def mask(self, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+        spans = self.find(text)
+        if not spans:
+            return text, spans
+        out, pos = [], 0
+        for s, e, kind in spans:
+            out.append(text[pos:s])
+            out.append(PLACEHOLDER[kind])
+            pos = e
+        out.append(text[pos:])
+        return "".join(out), spans
+
+
+_DEFAULT: Masker | None = None
+
+
+def mask(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Mask PII with the default patterns: (masked_text, [(start, end, kind)]) with spans in `text`."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Masker()
+    return _DEFAULT.mask(text)

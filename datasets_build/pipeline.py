@@ -1,0 +1,264 @@
+"""Run a recipe: sources → annotate (PII, language, tokens) → filters → splits + golden → files + manifest.
+
+Everything is written into a temporary directory first and moved into place at the end, so a failed or
+interrupted build never leaves a half-written dataset where the trainer would find it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from datasets_build import sources
+from datasets_build.builtin_tokenizer import BUILTIN_CACHE
+from datasets_build.manifest import count_records, sha256_file
+from datasets_build.recipe import Recipe
+from datasets_build.records import DataError, Drop, Record, dumps
+from datasets_build.report import build_manifest
+from datasets_build.sources.base import SourceContext, limited
+from datasets_build.splits import SPLITS, assign
+from datasets_build.steps import (
+    AnnotateSettings,
+    Dedup,
+    annotate,
+    bucket,
+    fingerprint,
+    language,
+    quality,
+    validate,
+)
+
+DEFAULT_OUT_ROOT = Path("outputs/data")
+Progress = Callable[[dict[str, Any]], None]
+
+
+class SourceRun:
+    """What one source read, kept and dropped (by reason), and how long each stage took."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.read = 0
+        self.dropped: Counter[str] = Counter()
+        self.kept: list[Record] = []
+        self.pii: dict[str, int] = {}
+        self.lang_mismatch = 0
+        self.timings: dict[str, float] = {}
+        self.stats: dict[str, Any] = {}
+
+
+def _write_jsonl(path: Path, rows: list[Any]) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(dumps(row))
+            fh.write("\n")
+
+
+def _processed_row(r: Record) -> dict[str, Any]:
+    row = r.to_split_json()
+    row["origin"] = r.origin
+    if r.meta:
+        row["meta"] = r.meta
+    return row
+
+
+def _run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, previous: dict[str, list[Record]],
+                filters: list[tuple[str, Callable[[Record], str | None]]], settings: AnnotateSettings,
+                mismatches: dict[str, int], progress: Progress, seen_ids: Counter[str]) -> None:
+    name = spec["name"]
+    module = sources.load(spec["type"])
+    ctx = SourceContext(name=name, options=dict(spec), on_error=spec.get("on_error", recipe.on_error),
+                        seed=recipe.seed, previous=previous, stats=run.stats)
+    t = time.perf_counter()
+    records: list[Record] = []
+    raw_rows: list[Any] = []
+    for item in limited(module.read(ctx), spec.get("limit")):
+        run.read += 1
+        raw_rows.append(item.raw if item.raw is not None else {"origin": item.origin})
+        if isinstance(item, Drop):
+            run.dropped[item.reason] += 1
+        else:
+            item.declared_lang = item.lang
+            # Ids are content hashes; identical pairs (kept when dedup is off) get -2, -3, ... so that
+            # every record still has its own id and lands in exactly one split.
+            seen_ids[item.id] += 1
+            if seen_ids[item.id] > 1:
+                item.id = f"{item.id}-{seen_ids[item.id]}"
+            records.append(item)
+        if run.read % 1000 == 0:
+            progress({"stage": "read", "source": name, "done": run.read, "total": None})
+    progress({"stage": "read", "source": name, "done": run.read, "total": run.read})
+    _write_jsonl(tmp / "raw" / f"{name}.jsonl", raw_rows)
+    run.timings["read"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    run.pii = annotate(records, settings, recipe.workers,
+                       progress=lambda d, n: progress({"stage": "pii", "source": name, "done": d, "total": n}))
+    run.timings["annotate"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for rec in records:
+        for _, check in filters:
+            reason = check(rec)
+            if reason is not None:
+                run.dropped[reason] += 1
+                break
+        else:
+            rec.bucket = bucket(rec.n_tokens, recipe.buckets)
+            rec.raw = None  # the raw row is on disk already; keep memory flat for big sources
+            run.kept.append(rec)
+    run.lang_mismatch = mismatches.get(name, 0)
+    _write_jsonl(tmp / "processed" / f"{name}.jsonl", [_processed_row(r) for r in run.kept])
+    progress({"stage": "filter", "source": name, "done": len(records), "total": len(records)})
+    run.timings["filter"] = time.perf_counter() - t
+
+
+def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | None = None) -> Path:
+    """Build the dataset a recipe describes and return its directory `<out_root>/<name>/`."""
+    progress = progress or (lambda event: None)
+    out_root = Path(out_root) if out_root is not None else DEFAULT_OUT_ROOT
+    out_root.mkdir(parents=True, exist_ok=True)
+    if recipe.workers > 1:
+        # Processes do the parallel work; a forked child must not inherit a busy Rust thread pool.
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{recipe.name}.build-", dir=out_root))
+    try:
+        for sub in ("raw", "processed", f"splits/{recipe.version}"):
+            (tmp / sub).mkdir(parents=True)
+        settings = AnnotateSettings(
+            pii_enabled=recipe.pii.enabled, pii_kinds=tuple(recipe.pii.kinds),
+            case_id_patterns=tuple(recipe.pii.case_id_patterns) if recipe.pii.case_id_patterns is not None else None,
+            phone_regions=tuple(recipe.pii.phone_regions), languages=tuple(recipe.languages),
+            tokenizer=recipe.tokenizer, tokenizer_cache=str(BUILTIN_CACHE))
+        mismatches: dict[str, int] = {}
+        dedup = Dedup(recipe.dedup_prefix_chars)
+        filters: list[tuple[str, Callable[[Record], str | None]]] = [
+            ("validate", validate(recipe.max_tokens)),
+            ("language", language(recipe.drop_language_mismatch, mismatches)),
+            ("quality", quality(recipe.min_quality)),
+        ]
+        if recipe.dedup:
+            filters.append(("dedup", dedup))
+        runs: dict[str, SourceRun] = {}
+        previous: dict[str, list[Record]] = {}
+        seen_ids: Counter[str] = Counter()
+        for spec in recipe.sources:
+            run = runs[spec["name"]] = SourceRun(spec)
+            _run_source(recipe, spec, run, tmp, previous, filters, settings, mismatches, progress, seen_ids)
+            previous[spec["name"]] = run.kept
+
+        t = time.perf_counter()
+        pool = [r for run in runs.values() for r in run.kept]
+        result = assign(pool, recipe.splits.val, recipe.splits.test, recipe.splits.golden, recipe.splits.seed,
+                        lambda r: fingerprint(r, recipe.dedup_prefix_chars))
+        in_splits = {r.id for recs in result.splits.values() for r in recs}
+        for run in runs.values():
+            gone = [r for r in run.kept if r.id not in in_splits]
+            if gone:
+                run.dropped["golden_contamination"] += len(gone)
+                run.kept = [r for r in run.kept if r.id in in_splits]
+        split_dir = tmp / "splits" / recipe.version
+        for name in SPLITS:
+            _write_jsonl(split_dir / f"{name}.jsonl", [r.to_split_json() for r in result.splits[name]])
+        progress({"stage": "splits", "done": len(pool), "total": len(pool)})
+        split_time = time.perf_counter() - t
+
+        files = {}
+        for path in sorted(p for p in tmp.rglob("*.jsonl")):
+            rel = path.relative_to(tmp).as_posix()
+            files[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size,
+                          "records": count_records(path)}
+        manifest = build_manifest(recipe, runs, result, files, split_time, time.perf_counter() - started)
+        text = dumps_manifest(manifest)
+        (tmp / "manifest.json").write_text(text, encoding="utf-8")
+        (split_dir / "manifest.json").write_text(text, encoding="utf-8")
+        dataset_dir = out_root / recipe.name
+        _install(tmp, dataset_dir, ["raw", "processed", f"splits/{recipe.version}", "manifest.json"])
+        progress({"stage": "write", "done": 1, "total": 1})
+        return dataset_dir
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def dumps_manifest(manifest: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def _install(tmp: Path, dataset_dir: Path, parts: list[str]) -> None:
+    """Move each finished part into the dataset directory, replacing the old one (last builder wins)."""
+    dataset_dir.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        src, dst = tmp / part, dataset_dir / part
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_file():
+            os.replace(src, dst)
+            continue
+        trash = None
+        if dst.exists():
+            trash = Path(tempfile.mkdtemp(prefix=".old-", dir=dst.parent))
+            os.replace(dst, trash / "x")
+        os.replace(src, dst)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
+
+
+def build_from_recipe(recipe_path: str | Path, out_root: str | Path | None = None,
+                      progress: Progress | None = None) -> Path:
+    """Load a recipe file, build it, return the dataset directory (splits in `splits/<version>/`)."""
+    from datasets_build.recipe import load
+
+    recipe = load(recipe_path)
+    try:
+        return build(recipe, Path(out_root) if out_root is not None else None, progress)
+    except DataError:
+        raise
+    except OSError as e:
+        raise DataError(f"building {recipe_path}: {e}") from e
+
+
+def convert(source_type: str, input_path: str | Path, output: str | Path, options: dict[str, Any] | None = None,
+            on_error: str = "fail", tokenizer: str = "builtin:tiny-qwen2",
+            progress: Progress | None = None) -> dict[str, Any]:
+    """Run one source file through the per-record steps into `output`; return that source's manifest entry."""
+    from datasets_build.recipe import from_dict
+    from datasets_build.report import build_manifest
+    from datasets_build.splits import SplitResult
+
+    spec = {"type": source_type, "path": str(input_path), **(options or {})}
+    recipe = from_dict({"name": "convert", "version": "v0", "on_error": on_error, "tokenizer": tokenizer,
+                        "sources": [spec]}, path="<convert>")
+    spec = recipe.sources[0]
+    progress = progress or (lambda event: None)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=output.parent))
+    try:
+        (tmp / "raw").mkdir()
+        (tmp / "processed").mkdir()
+        settings = AnnotateSettings(
+            pii_enabled=True, pii_kinds=tuple(recipe.pii.kinds), case_id_patterns=None,
+            phone_regions=tuple(recipe.pii.phone_regions), languages=tuple(recipe.languages),
+            tokenizer=recipe.tokenizer, tokenizer_cache=str(BUILTIN_CACHE))
+        mismatches: dict[str, int] = {}
+        filters: list[tuple[str, Callable[[Record], str | None]]] = [
+            ("validate", validate(recipe.max_tokens)),
+            ("language", language(recipe.drop_language_mismatch, mismatches)),
+            ("dedup", Dedup(recipe.dedup_prefix_chars))]
+        run = SourceRun(spec)
+        _run_source(recipe, spec, run, tmp, {}, filters, settings, mismatches, progress, Counter())
+        os.replace(tmp / "processed" / f"{spec['name']}.jsonl", output)
+        result = SplitResult({s: list(run.kept) if s == "train" else [] for s in SPLITS}, {}, {})
+        manifest = build_manifest(recipe, {spec["name"]: run}, result, {}, 0.0, 0.0)
+        entry: dict[str, Any] = manifest["sources"][spec["name"]]
+        entry["output"] = {"path": str(output), "sha256": sha256_file(output)}
+        return entry
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,198 @@
+"""The dataset recipe (YAML): typed, checked on load, every problem reported with its field path."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datasets_build import sources
+from datasets_build.records import DataError
+
+ON_ERROR = ("fail", "skip")
+
+
+@dataclass
+class PiiSettings:
+    enabled: bool = True
+    kinds: list[str] = field(default_factory=lambda: ["personnummer", "email", "phone", "case_id"])
+    case_id_patterns: list[str] | None = None  # None: the built-in defaults
+    phone_regions: list[str] = field(default_factory=lambda: ["SE", "GB"])
+
+
+@dataclass
+class SplitSettings:
+    val: float = 0.05
+    test: float = 0.05
+    golden: int = 200
+    seed: int = 0
+
+
+@dataclass
+class Recipe:
+    name: str
+    version: str
+    sources: list[dict[str, Any]]
+    description: str = ""
+    seed: int = 0
+    on_error: str = "fail"
+    tokenizer: str = "builtin:tiny-qwen2"
+    workers: int = 1
+    languages: list[str] = field(default_factory=lambda: ["en", "sv"])
+    language_target: dict[str, float] = field(default_factory=dict)
+    language_tolerance: float = 0.05
+    drop_language_mismatch: bool = True
+    max_tokens: int = 2048
+    buckets: dict[str, int] = field(default_factory=lambda: {"S": 256, "M": 512})
+    min_quality: int = 0
+    dedup: bool = True
+    dedup_prefix_chars: int = 400
+    pii: PiiSettings = field(default_factory=PiiSettings)
+    splits: SplitSettings = field(default_factory=SplitSettings)
+    path: str = ""
+    sha256: str = ""
+
+
+_TOP = {"name": str, "version": str, "sources": list, "description": str, "seed": int, "on_error": str,
+        "tokenizer": str, "workers": int, "languages": list, "language_target": dict, "language_tolerance": float,
+        "drop_language_mismatch": bool, "max_tokens": int, "buckets": dict, "min_quality": int, "dedup": bool,
+        "dedup_prefix_chars": int, "pii": dict, "splits": dict}
+_PII = {"enabled": bool, "kinds": list, "case_id_patterns": (list, type(None)), "phone_regions": list}
+_SPLITS = {"val": float, "test": float, "golden": int, "seed": int}
+
+
+def _type_ok(value: Any, typ: Any) -> bool:
+    types = typ if isinstance(typ, tuple) else (typ,)
+    if isinstance(value, bool) and bool not in types:
+        return False  # YAML `yes` must not pass for a number
+    if float in types and isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, types)
+
+
+def _check_section(data: Any, schema: dict[str, Any], prefix: str, errors: list[str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        errors.append(f"{prefix or '<root>'}: expected a mapping, got {type(data).__name__}")
+        return {}
+    out = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key not in schema:
+            errors.append(f"{path}: unknown key (known: {', '.join(sorted(schema))})")
+        elif not _type_ok(value, schema[key]):
+            want = schema[key] if not isinstance(schema[key], tuple) else schema[key][0]
+            errors.append(f"{path}: expected {want.__name__}, got {type(value).__name__}")
+        else:
+            out[key] = value
+    return out
+
+
+def _check_source(i: int, src: Any, errors: list[str], names: set[str]) -> dict[str, Any] | None:
+    prefix = f"sources[{i}]."
+    if not isinstance(src, dict):
+        errors.append(f"sources[{i}]: expected a mapping, got {type(src).__name__}")
+        return None
+    stype = src.get("type")
+    if not isinstance(stype, str):
+        errors.append(f"{prefix}type: required (one of {', '.join(sources.available())})")
+        return None
+    try:
+        module = sources.load(stype)
+    except ValueError as e:
+        errors.append(f"{prefix}type: {e}")
+        return None
+    schema = {**sources.COMMON_OPTIONS, **module.OPTIONS}
+    before = len(errors)
+    checked = _check_section(src, schema, prefix, errors)
+    if len(errors) > before:
+        return None
+    opts = {**module.DEFAULTS, **checked}
+    opts.setdefault("name", stype)
+    if opts["name"] in names:
+        errors.append(f"{prefix}name: duplicate source name {opts['name']!r} (give each source its own `name`)")
+    names.add(opts["name"])
+    if opts.get("on_error") not in (None, *ON_ERROR):
+        errors.append(f"{prefix}on_error: must be one of {ON_ERROR}")
+    if "limit" in opts and opts["limit"] < 0:
+        errors.append(f"{prefix}limit: must be >= 0")
+    return opts
+
+
+def from_dict(data: Any, path: str = "", text: str = "") -> Recipe:
+    errors: list[str] = []
+    top = _check_section(data, _TOP, "", errors)
+    for key in ("name", "version", "sources"):
+        if key not in top and not any(e.startswith(f"{key}:") for e in errors):
+            errors.append(f"{key}: required")
+    names: set[str] = set()
+    checked_sources = [_check_source(i, s, errors, names) for i, s in enumerate(top.get("sources", []))]
+    srcs = [s for s in checked_sources if s is not None]
+    if "sources" in top and not top["sources"]:
+        errors.append("sources: at least one source is needed")
+    pii = PiiSettings(**_check_section(top.pop("pii", {}), _PII, "pii.", errors))
+    splits = SplitSettings(**_check_section(top.pop("splits", {}), _SPLITS, "splits.", errors))
+    top.pop("sources", None)
+    name, version = top.pop("name", ""), top.pop("version", "")
+    recipe = Recipe(name=name, version=version, sources=srcs, pii=pii, splits=splits, path=path,
+                    sha256=hashlib.sha256(text.encode()).hexdigest(), **top)
+    _check_values(recipe, errors)
+    if errors:
+        raise DataError(f"recipe {path or '<dict>'} has {len(errors)} problem(s):\n  " + "\n  ".join(errors))
+    return recipe
+
+
+def _check_values(r: Recipe, errors: list[str]) -> None:
+    for key in ("name", "version"):
+        value = getattr(r, key)
+        if value and (value.startswith(".") or "/" in value or "\\" in value):
+            errors.append(f"{key}: {value!r} must be a plain directory name")
+    if r.on_error not in ON_ERROR:
+        errors.append(f"on_error: must be one of {ON_ERROR}, got {r.on_error!r}")
+    if r.workers < 1:
+        errors.append("workers: must be >= 1")
+    if r.max_tokens < 1:
+        errors.append("max_tokens: must be >= 1")
+    if set(r.buckets) != {"S", "M"} or not all(isinstance(v, int) for v in r.buckets.values()):
+        errors.append("buckets: give integer token thresholds for S and M, e.g. {S: 256, M: 512}")
+    elif not 0 < r.buckets["S"] < r.buckets["M"]:
+        errors.append("buckets: need 0 < S < M")
+    if r.language_target:
+        bad = set(r.language_target) - set(r.languages)
+        if bad:
+            errors.append(f"language_target: {sorted(bad)} not in languages {r.languages}")
+        total = sum(r.language_target.values())
+        if abs(total - 1.0) > 1e-6:
+            errors.append(f"language_target: shares must sum to 1, got {total:g}")
+    s = r.splits
+    if not (0 <= s.val < 1 and 0 <= s.test < 1 and s.val + s.test < 1):
+        errors.append("splits: val and test are fractions in [0, 1) with val + test < 1")
+    if s.golden < 0:
+        errors.append("splits.golden: must be >= 0")
+    from datasets_build.pii import KINDS
+
+    if set(r.pii.kinds) - set(KINDS):
+        errors.append(f"pii.kinds: unknown {sorted(set(r.pii.kinds) - set(KINDS))} (choose from {list(KINDS)})")
+    if r.pii.case_id_patterns is not None:
+        import re
+
+        for i, p in enumerate(r.pii.case_id_patterns):
+            try:
+                re.compile(p)
+            except (re.error, TypeError) as e:
+                errors.append(f"pii.case_id_patterns[{i}]: invalid regex {p!r}: {e}")
+
+
+def load(path: str | Path) -> Recipe:
+    """Read and check a recipe file; DataError lists every problem with its field path."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"recipe not found: {p}")
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise DataError(f"recipe {p}: not valid YAML: {e}") from e
+    return from_dict(data, str(p), text)

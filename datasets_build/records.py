@@ -1,0 +1,62 @@
+"""The record that flows through the pipeline, drops with reasons, and the errors sources raise."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+Message = dict[str, str]
+
+
+class DataError(ValueError):
+    """Bad input that stops a build (on_error: fail); the message names the file and line or the field."""
+
+
+@dataclass(slots=True)
+class Record:
+    id: str
+    prompt: list[Message]
+    chosen: str
+    rejected: str
+    source: str
+    lang: str
+    domain: str
+    quality: int
+    origin: str  # "file:line" or "generator:index": where to look when a record is questioned
+    raw: Any = None
+    declared_lang: str = ""
+    n_tokens: int = 0
+    n_tokens_rejected: int = 0
+    bucket: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_split_json(self) -> dict[str, Any]:
+        """The trainer's split-record contract (TRL conversational columns plus metadata)."""
+        return {"id": self.id, "prompt": self.prompt,
+                "chosen": [{"role": "assistant", "content": self.chosen}],
+                "rejected": [{"role": "assistant", "content": self.rejected}],
+                "source": self.source, "lang": self.lang, "domain": self.domain, "quality": self.quality,
+                "bucket": self.bucket, "n_tokens": self.n_tokens}
+
+
+@dataclass(slots=True)
+class Drop:
+    """A row a source read but could not turn into a record; counted under `reason`."""
+
+    reason: str
+    origin: str
+    message: str = ""
+    raw: Any = None
+
+
+def make_id(source: str, prompt: list[Message], chosen: str, rejected: str) -> str:
+    """A content hash, so ids (and with them split membership) never depend on position in the input."""
+    payload = json.dumps([prompt, chosen, rejected], ensure_ascii=False, sort_keys=True)
+    return f"{source}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+
+
+def dumps(obj: Any) -> str:
+    """The one JSON line format every output file uses (stable key order from the dict, UTF-8 text)."""
+    return json.dumps(obj, ensure_ascii=False)

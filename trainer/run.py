@@ -1,0 +1,222 @@
+"""One training run, start to end: setup -> train -> cleanup, driven by the run directory.
+
+`python -m trainer --run-dir DIR [--resume]` lands here. Everything the outside world learns
+goes through events.jsonl and the control socket; the process exit code says how it ended
+(0 finished or stopped, 1 failed, 2 refused to start).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from trainer import config as cfgmod
+from trainer import device as devmod  # first: sets PYTORCH_ENABLE_MPS_FALLBACK before torch loads
+from trainer import protocol, rundir
+from trainer.control import RunControl
+from trainer.events import EventLog
+
+
+class RefusedToStart(RuntimeError):
+    pass
+
+
+def _write_pid(paths: rundir.RunPaths) -> None:
+    other = rundir.read_pid(paths.root)
+    if other and other != os.getpid() and rundir.pid_alive(other):
+        raise RefusedToStart(f"a trainer (pid {other}) is already running for {paths.root}")
+    tmp = paths.pid.with_suffix(".tmp")
+    tmp.write_text(f"{os.getpid()}\n")
+    os.replace(tmp, paths.pid)
+
+
+def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceChoice,
+                     has_eval: bool) -> Any:
+    from trl import DPOConfig
+
+    t, d = cfg.training, cfg.dpo
+    eval_every = t.eval_every_steps if has_eval else 0
+    return DPOConfig(
+        output_dir=str(run_dir), seed=cfg.seed, data_seed=cfg.seed,
+        max_steps=t.max_steps, learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler,
+        warmup_steps=round(t.warmup_ratio * t.max_steps),
+        per_device_train_batch_size=t.per_device_batch_size, per_device_eval_batch_size=t.per_device_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        gradient_checkpointing=t.gradient_checkpointing, max_grad_norm=t.max_grad_norm,
+        weight_decay=t.weight_decay, logging_steps=t.logging_steps, logging_first_step=True,
+        dataloader_num_workers=t.dataloader_num_workers,
+        # Grouping uses the `length` column we add after tokenization; keep it past column removal.
+        train_sampling_strategy="group_by_length" if t.group_by_length else "random",
+        length_column_name="length", remove_unused_columns=not t.group_by_length,
+        eval_strategy="steps" if eval_every else "no", eval_steps=eval_every or None,
+        # Saves are decided by our callback (on request, every N steps, at stop and at the end), and pruned
+        # by it too: HF's rotation knows nothing of COMPLETE markers.
+        save_strategy="no", save_total_limit=None, report_to="none", disable_tqdm=True,
+        loss_type=[d.loss_type], beta=d.beta, label_smoothing=d.label_smoothing, max_length=d.max_length,
+        precompute_ref_log_probs=d.precompute_ref_log_probs,
+        **choice.trl_precision_args(),
+    )
+
+
+def _peft_config(cfg: cfgmod.TrainConfig) -> Any:
+    from peft import LoraConfig
+
+    lo = cfg.lora
+    return LoraConfig(r=lo.r, lora_alpha=lo.alpha, lora_dropout=lo.dropout, target_modules=list(lo.target_modules),
+                      bias=lo.bias, task_type="CAUSAL_LM")
+
+
+def load_model_and_tokenizer(cfg: cfgmod.TrainConfig, choice: devmod.DeviceChoice) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from trainer import tiny_model
+
+    source = tiny_model.resolve(cfg.model.name_or_path)
+    kw: dict[str, Any] = {"revision": cfg.model.revision, "trust_remote_code": cfg.model.trust_remote_code}
+    tok = AutoTokenizer.from_pretrained(source, **kw)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    if cfg.model.attn_implementation != "auto":
+        kw["attn_implementation"] = cfg.model.attn_implementation
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=choice.torch_dtype(), **kw)
+    model.config.use_cache = cfg.training.use_cache
+    return model, tok
+
+
+def build_trainer(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceChoice, callbacks: list[Any],
+                  log: Any) -> Any:
+    """The configured TRL DPOTrainer: base model + peft_config, so the reference is the adapter-disabled base."""
+    from trl import DPOTrainer
+
+    from trainer import data
+
+    data_dir = data.ensure_dataset(cfg.data, log=log)
+    train_ds = data.load_split(data_dir / cfg.data.train_file, cfg.data.max_train_samples)
+    eval_ds = None
+    if cfg.data.eval_file and cfg.training.eval_every_steps:
+        eval_ds = data.load_split(data_dir / cfg.data.eval_file)
+    model, tok = load_model_and_tokenizer(cfg, choice)
+    args = build_dpo_config(cfg, run_dir, choice, has_eval=eval_ds is not None)
+    trainer = DPOTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                         processing_class=tok, peft_config=_peft_config(cfg), callbacks=callbacks)
+    kept = len(trainer.train_dataset)
+    if kept < len(train_ds):
+        log(f"{len(train_ds) - kept} of {len(train_ds)} training pairs dropped: their prompt alone fills "
+            f"dpo.max_length={cfg.dpo.max_length}", level="warning")
+    if cfg.training.group_by_length:
+        trainer.train_dataset = trainer.train_dataset.map(data.token_length, desc="Measuring lengths")
+        if eval_ds is not None:
+            trainer.eval_dataset = trainer.eval_dataset.map(data.token_length)
+    log(f"data: {kept} training pairs from {data_dir / cfg.data.train_file}"
+        + (f", {len(trainer.eval_dataset)} eval pairs" if eval_ds is not None else ""))
+    return trainer
+
+
+def save_final(trainer: Any, final_dir: Path) -> None:
+    """Adapter + tokenizer, written to a temp dir and renamed, so `final/` is never half there."""
+    import shutil
+
+    tmp = final_dir.with_name(final_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    trainer.save_model(str(tmp))
+    trainer.processing_class.save_pretrained(str(tmp))
+    shutil.rmtree(final_dir, ignore_errors=True)
+    os.replace(tmp, final_dir)
+
+
+def run(run_dir: Path, resume: bool = False) -> int:
+    from trainer.control_server import ControlServer
+
+    paths = rundir.RunPaths(Path(run_dir).resolve())
+    if not paths.config.is_file():
+        print(f"error: {paths.root} has no {rundir.CONFIG}; create runs with `alice-tui train`", file=sys.stderr)
+        return 2
+    try:
+        _write_pid(paths)
+    except RefusedToStart as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    events = EventLog(paths.events)
+    rc = RunControl(events, paths.root, max_steps=0)
+    server = ControlServer(paths.socket, rc, events)
+    cleanup = contextlib.ExitStack()
+
+    def log(message: str, level: str = "info") -> None:
+        print(f"[{level}] {message}", flush=True)
+        events.emit(protocol.LOG, level=level, message=message)
+
+    def on_signal(signum: int, frame: Any) -> None:
+        rc.request_stop()  # graceful: checkpoint at the next step boundary, then exit
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    code = 0
+    try:
+        server.start()
+        cfg = cfgmod.load(paths.config)
+        rc.set_progress(0, cfg.training.max_steps)
+        rc.set_state(protocol.STARTING, pid=os.getpid(), resume=resume)
+        rc.set_state(protocol.LOADING)
+        code = _train(cfg, paths, rc, log, resume, cleanup)
+    except Exception as e:  # the run failed: say so in the log and the events, then exit non-zero
+        tb = traceback.format_exc()
+        print(tb, file=sys.stderr, flush=True)
+        events.emit(protocol.ERROR, message=f"{type(e).__name__}: {e}", traceback=tb)
+        rc.set_state(protocol.FAILED)
+        code = 1
+    finally:
+        cleanup.close()
+        events.drain(2.0)
+        server.close()
+        events.close()
+        with contextlib.suppress(FileNotFoundError):
+            if rundir.read_pid(paths.root) == os.getpid():
+                paths.pid.unlink()
+    return code
+
+
+def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log: Any, resume: bool,
+           cleanup: contextlib.ExitStack) -> int:
+    choice = devmod.choose(cfg.device.device, cfg.device.precision)
+    import torch
+
+    from trainer.callback import RunCallback, StopTraining
+    from trainer.resources import ResourceSampler
+
+    if cfg.device.num_threads:
+        torch.set_num_threads(cfg.device.num_threads)
+    log(f"device {choice.device}, precision {choice.precision}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads")
+    sampler = ResourceSampler(rc.events, choice.device)
+    sampler.start()
+    cleanup.callback(sampler.stop)
+    callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit)
+    t0 = time.monotonic()
+    trainer = build_trainer(cfg, paths.root, choice, [callback], log)
+    callback.trainer = trainer
+    log(f"setup took {time.monotonic() - t0:.1f}s")
+    ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None
+    if resume:
+        log(f"resuming from {ckpt.name}" if ckpt else "no complete checkpoint: starting from step 0",
+            level="info" if ckpt else "warning")
+        if ckpt is not None:
+            rc.checkpoint_done(int(ckpt.name.split("-")[1]))
+    if rc.want_stop:
+        rc.set_state(protocol.STOPPED)
+        return 0
+    try:
+        trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
+    except StopTraining:
+        pass
+    step = trainer.state.global_step
+    rc.set_progress(step, trainer.state.max_steps)
+    save_final(trainer, paths.final)
+    log(f"final adapter saved to {paths.final}")
+    rc.set_state(protocol.FINISHED if step >= trainer.state.max_steps else protocol.STOPPED)
+    return 0
