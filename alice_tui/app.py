@@ -8,15 +8,13 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from alice_tui.locations import Locations
 from alice_tui.messages import AttachRun, RunsChanged
-from alice_tui.panes.config import ConfigPane
-from alice_tui.panes.dataset import DatasetPane
-from alice_tui.panes.eval import EvalPane
 from alice_tui.panes.run import RunPane
 from alice_tui.panes.runs import RunsPane
 from alice_tui.screens import ConfirmScreen
@@ -24,6 +22,8 @@ from alice_tui.screens import ConfirmScreen
 PANES = (("dataset", "1 Dataset"), ("config", "2 Config"), ("run", "3 Run"), ("runs", "4 Runs"),
          ("eval", "5 Eval"))
 THEMES = ("textual-dark", "textual-light")
+# Mounted (and imported) just after the first frame: the console opens on Run or Runs.
+DEFERRED = ("dataset", "config", "eval")
 
 
 class AliceApp(App[int]):
@@ -45,40 +45,60 @@ class AliceApp(App[int]):
         self.config_path = config_path or locations.default_config
         self.clock = clock
         self.poll_s = poll_s
-        self._attach = attach
+        self._attach_to = attach
         self._initial_pane = initial_pane
+        self._target: Path | None = None
+        self._deferred_mounted = False
         self.theme = THEMES[0]
 
     def compose(self) -> ComposeResult:
-        config = ConfigPane(self.locations, self.config_path, id="config-pane")
-        data_path = config.form.texts.get("data.path")
-        with TabbedContent(id="panes"):
-            with TabPane(PANES[0][1], id="dataset"):
-                yield DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane")
-            with TabPane(PANES[1][1], id="config"):
-                yield config
-            with TabPane(PANES[2][1], id="run"):
-                yield RunPane(id="run-pane")
-            with TabPane(PANES[3][1], id="runs"):
-                yield RunsPane(self.locations.runs_dir, id="runs-pane")
-            with TabPane(PANES[4][1], id="eval"):
-                yield EvalPane(self.locations.runs_dir, id="eval-pane")
+        from trainer import rundir
+
+        self._target = self._attach_to
+        if self._target is None:
+            # Re-open where the work is: the newest live run, if any.
+            live = [r for r in rundir.list_runs(self.locations.runs_dir) if r.alive]
+            self._target = live[0].path if live else None
+        first = self._initial_pane or ("run" if self._target else "runs")
+        with TabbedContent(id="panes", initial=first):
+            for pane, label in PANES:
+                with TabPane(label, id=pane):
+                    if pane == "run":
+                        yield RunPane(id="run-pane")
+                    elif pane == "runs":
+                        yield RunsPane(self.locations.runs_dir, id="runs-pane")
         yield Footer()
 
     def on_mount(self) -> None:
-        from trainer import rundir
+        if self._target is not None:
+            self.query_one(RunPane).attach(self._target)
+        first = self.query_one("#panes", TabbedContent).active
+        if first in DEFERRED:
+            self.mount_deferred()
+        else:
+            self.call_after_refresh(self.mount_deferred)
+        self.call_after_refresh(self._focus_pane, first)
 
-        target = self._attach
-        if target is None:
-            # Re-open where the work is: the newest live run, if any.
-            live = [r for r in rundir.list_runs(self.locations.runs_dir) if r.alive]
-            target = live[0].path if live else None
-        if target is not None:
-            self.query_one(RunPane).attach(target)
-        self.action_show_pane(self._initial_pane or ("run" if target else "runs"))
+    def mount_deferred(self) -> None:
+        """Build the Dataset, Config and Eval panes (imports included) once, after the first frame."""
+        if self._deferred_mounted:
+            return
+        self._deferred_mounted = True
+        from alice_tui.panes.config import ConfigPane
+        from alice_tui.panes.dataset import DatasetPane
+        from alice_tui.panes.eval import EvalPane
+
+        config = ConfigPane(self.locations, self.config_path, id="config-pane")
+        data_path = config.form.texts.get("data.path")
+        self.query_one("#config", TabPane).mount(config)
+        self.query_one("#dataset", TabPane).mount(
+            DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane"))
+        self.query_one("#eval", TabPane).mount(EvalPane(self.locations.runs_dir, id="eval-pane"))
 
     # ---- panes -----------------------------------------------------------------------------
     def action_show_pane(self, pane: str) -> None:
+        if pane in DEFERRED:
+            self.mount_deferred()
         tabs = self.query_one("#panes", TabbedContent)
         if tabs.active == pane:
             self._focus_pane(pane)
@@ -91,7 +111,11 @@ class AliceApp(App[int]):
             self._focus_pane(event.pane.id)
 
     def _focus_pane(self, pane: str) -> None:
-        widget = self.query_one(f"#{pane}-pane")
+        try:
+            widget = self.query_one(f"#{pane}-pane")
+        except NoMatches:  # a deferred pane still mounting
+            self.call_after_refresh(self._focus_pane, pane)
+            return
         target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus), widget)
         target.focus()
 
@@ -108,9 +132,11 @@ class AliceApp(App[int]):
 
     def start_run(self) -> None:
         """Start a detached trainer on the Config pane's current config, after a confirmation."""
+        from alice_tui.panes.config import ConfigPane
         from trainer import config as cfgmod
         from trainer import launch, paths
 
+        self.mount_deferred()
         pane = self.query_one(ConfigPane)
         try:
             cfg = paths.resolve_config_paths(pane.current_config())
@@ -168,8 +194,8 @@ class AliceApp(App[int]):
         self.post_message(RunsChanged())
 
     def show_eval(self, run_dir: Path) -> None:
-        self.query_one(EvalPane).select_run(run_dir)
         self.action_show_pane("eval")
+        self.call_after_refresh(lambda: self.query_one("#eval-pane").select_run(run_dir))  # type: ignore[attr-defined]
 
     # ---- errors and palette ----------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

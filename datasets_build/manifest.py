@@ -14,7 +14,7 @@ manifest.json (schema 1), written to `<dataset>/manifest.json` and `<dataset>/sp
     language               {target: {lang: share}, actual: {lang: share}, delta: {lang: actual - target},
                             tolerance, within_tolerance: bool|null}
     golden                 {n, by_stratum: {"lang/domain": n}, contamination: {checked, removed: {split: n},
-                            overlaps_after}}
+                            overlaps_after}, frozen?: {from, pinned, found, missing}}
     files                  {<path relative to the dataset dir>: {sha256, bytes, records}}
     timings_s              {total, splits, sources: {<name>: {read, annotate, filter}}}
 

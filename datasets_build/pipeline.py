@@ -27,8 +27,6 @@ from datasets_build.steps import (
     AnnotateSettings,
     Dedup,
     annotate,
-    bucket,
-    fingerprint,
     language,
     quality,
     validate,
@@ -53,18 +51,17 @@ class SourceRun:
 
 
 def _write_jsonl(path: Path, rows: list[Any]) -> None:
+    """One JSON line per row; a row that is already a line (raw input, pre-serialised records) as it is."""
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         for row in rows:
-            fh.write(dumps(row))
+            fh.write(row if isinstance(row, str) else dumps(row))
             fh.write("\n")
 
 
-def _processed_row(r: Record) -> dict[str, Any]:
-    row = r.to_split_json()
-    row["origin"] = r.origin
-    if r.meta:
-        row["meta"] = r.meta
-    return row
+def _processed_line(r: Record) -> str:
+    """The split line plus where the record came from and what the steps found (origin, meta)."""
+    extra = {"origin": r.origin, **({"meta": r.meta} if r.meta else {})}
+    return r.split_line[:-1] + ", " + dumps(extra)[1:]
 
 
 def _run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, previous: dict[str, list[Record]],
@@ -94,11 +91,15 @@ def _run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path,
             progress({"stage": "read", "source": name, "done": run.read, "total": None})
     progress({"stage": "read", "source": name, "done": run.read, "total": run.read})
     _write_jsonl(tmp / "raw" / f"{name}.jsonl", raw_rows)
+    del raw_rows
+    for rec in records:
+        rec.raw = None  # on disk now; not worth pickling to the workers
     run.timings["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    run.pii = annotate(records, settings, recipe.workers,
-                       progress=lambda d, n: progress({"stage": "pii", "source": name, "done": d, "total": n}))
+    records, run.pii = annotate(
+        records, settings, recipe.workers,
+        progress=lambda d, n: progress({"stage": "pii", "source": name, "done": d, "total": n}))
     run.timings["annotate"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -109,13 +110,38 @@ def _run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path,
                 run.dropped[reason] += 1
                 break
         else:
-            rec.bucket = bucket(rec.n_tokens, recipe.buckets)
-            rec.raw = None  # the raw row is on disk already; keep memory flat for big sources
             run.kept.append(rec)
     run.lang_mismatch = mismatches.get(name, 0)
-    _write_jsonl(tmp / "processed" / f"{name}.jsonl", [_processed_row(r) for r in run.kept])
+    _write_jsonl(tmp / "processed" / f"{name}.jsonl", [_processed_line(r) for r in run.kept])
     progress({"stage": "filter", "source": name, "done": len(records), "total": len(records)})
     run.timings["filter"] = time.perf_counter() - t
+
+
+def _pinned_golden(path: str | None) -> set[str]:
+    """Ids of an earlier golden split, so that a new build keeps evaluating on the same pairs."""
+    if not path:
+        return set()
+    from datasets_build.sources.base import iter_jsonl
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"splits.golden_from: file not found: {p}")
+    ids = set()
+    for lineno, obj, err, _ in iter_jsonl(p):
+        if err is not None or not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            raise DataError(f"{p}:{lineno}: not a split record with a string 'id' ({err or 'bad record'})")
+        ids.add(obj["id"])
+    return ids
+
+
+def annotate_settings(recipe: Recipe) -> AnnotateSettings:
+    pii = recipe.pii
+    return AnnotateSettings(
+        pii_enabled=pii.enabled, pii_kinds=tuple(pii.kinds),
+        case_id_patterns=tuple(pii.case_id_patterns) if pii.case_id_patterns is not None else None,
+        phone_regions=tuple(pii.phone_regions), languages=tuple(recipe.languages), tokenizer=recipe.tokenizer,
+        tokenizer_cache=str(BUILTIN_CACHE), buckets=tuple(sorted(recipe.buckets.items())),
+        dedup_prefix_chars=recipe.dedup_prefix_chars, max_tokens=recipe.max_tokens)
 
 
 def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | None = None) -> Path:
@@ -131,11 +157,7 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
     try:
         for sub in ("raw", "processed", f"splits/{recipe.version}"):
             (tmp / sub).mkdir(parents=True)
-        settings = AnnotateSettings(
-            pii_enabled=recipe.pii.enabled, pii_kinds=tuple(recipe.pii.kinds),
-            case_id_patterns=tuple(recipe.pii.case_id_patterns) if recipe.pii.case_id_patterns is not None else None,
-            phone_regions=tuple(recipe.pii.phone_regions), languages=tuple(recipe.languages),
-            tokenizer=recipe.tokenizer, tokenizer_cache=str(BUILTIN_CACHE))
+        settings = annotate_settings(recipe)
         mismatches: dict[str, int] = {}
         dedup = Dedup(recipe.dedup_prefix_chars)
         filters: list[tuple[str, Callable[[Record], str | None]]] = [
@@ -155,8 +177,13 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
 
         t = time.perf_counter()
         pool = [r for run in runs.values() for r in run.kept]
+        pinned = _pinned_golden(recipe.splits.golden_from)
         result = assign(pool, recipe.splits.val, recipe.splits.test, recipe.splits.golden, recipe.splits.seed,
-                        lambda r: fingerprint(r, recipe.dedup_prefix_chars))
+                        lambda r: r.fp, pinned)
+        if recipe.splits.golden_from:
+            found = {r.id for r in result.splits["golden"]} & pinned
+            result.frozen = {"from": recipe.splits.golden_from, "pinned": len(pinned),
+                                              "found": len(found), "missing": len(pinned) - len(found)}
         in_splits = {r.id for recs in result.splits.values() for r in recs}
         for run in runs.values():
             gone = [r for r in run.kept if r.id not in in_splits]
@@ -165,7 +192,7 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
                 run.kept = [r for r in run.kept if r.id in in_splits]
         split_dir = tmp / "splits" / recipe.version
         for name in SPLITS:
-            _write_jsonl(split_dir / f"{name}.jsonl", [r.to_split_json() for r in result.splits[name]])
+            _write_jsonl(split_dir / f"{name}.jsonl", [r.split_line for r in result.splits[name]])
         progress({"stage": "splits", "done": len(pool), "total": len(pool)})
         split_time = time.perf_counter() - t
 
@@ -243,10 +270,7 @@ def convert(source_type: str, input_path: str | Path, output: str | Path, option
     try:
         (tmp / "raw").mkdir()
         (tmp / "processed").mkdir()
-        settings = AnnotateSettings(
-            pii_enabled=True, pii_kinds=tuple(recipe.pii.kinds), case_id_patterns=None,
-            phone_regions=tuple(recipe.pii.phone_regions), languages=tuple(recipe.languages),
-            tokenizer=recipe.tokenizer, tokenizer_cache=str(BUILTIN_CACHE))
+        settings = annotate_settings(recipe)
         mismatches: dict[str, int] = {}
         filters: list[tuple[str, Callable[[Record], str | None]]] = [
             ("validate", validate(recipe.max_tokens)),

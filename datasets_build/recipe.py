@@ -27,6 +27,7 @@ class SplitSettings:
     test: float = 0.05
     golden: int = 200
     seed: int = 0
+    golden_from: str | None = None  # an earlier golden.jsonl whose pairs stay golden (frozen)
 
 
 @dataclass
@@ -59,7 +60,7 @@ _TOP = {"name": str, "version": str, "sources": list, "description": str, "seed"
         "drop_language_mismatch": bool, "max_tokens": int, "buckets": dict, "min_quality": int, "dedup": bool,
         "dedup_prefix_chars": int, "pii": dict, "splits": dict}
 _PII = {"enabled": bool, "kinds": list, "case_id_patterns": (list, type(None)), "phone_regions": list}
-_SPLITS = {"val": float, "test": float, "golden": int, "seed": int}
+_SPLITS = {"val": float, "test": float, "golden": int, "seed": int, "golden_from": (str, type(None))}
 
 
 def _type_ok(value: Any, typ: Any) -> bool:

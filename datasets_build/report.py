@@ -69,7 +69,8 @@ def build_manifest(recipe: Recipe, runs: dict[str, SourceRun], result: SplitResu
         "language": {"target": target, "actual": actual, "delta": delta, "tolerance": recipe.language_tolerance,
                      "within_tolerance": within},
         "golden": {"n": len(result.splits["golden"]), "by_stratum": result.golden_strata,
-                   "contamination": result.contamination},
+                   "contamination": result.contamination,
+                   **({"frozen": result.frozen} if result.frozen else {})},
         "files": files,
         "timings_s": {"total": round(total_time, 3), "splits": round(split_time, 3),
                       "sources": {n: {k: round(v, 3) for k, v in run.timings.items()} for n, run in runs.items()}},
@@ -99,7 +100,8 @@ def summary(manifest: dict[str, Any]) -> str:
     out += ["", _table(["split", "pairs"], [[k, v] for k, v in t["by_split"].items()] + [["total", t["records"]]])]
     lang = manifest["language"]
     lrows = [[k, f"{lang['target'].get(k, 0):.1%}" if lang["target"] else "-", f"{v:.1%}",
-              f"{lang['delta'].get(k, 0):+.1%}" if lang["delta"] else "-"] for k, v in lang["actual"].items()]
+              f"{lang['delta'].get(k, 0) + 0.0:+.1%}".replace("-0.0%", "+0.0%") if lang["delta"] else "-"]
+             for k, v in lang["actual"].items()]
     out += ["", _table(["language", "target", "actual", "delta"], lrows)]
     if lang["within_tolerance"] is False:
         out.append(f"WARNING: language mix misses the target by more than {lang['tolerance']:.0%}")

@@ -42,17 +42,23 @@ class SplitResult:
     splits: dict[str, list[Record]]
     golden_strata: dict[str, int]
     contamination: dict[str, Any] = field(default_factory=dict)
+    frozen: dict[str, Any] = field(default_factory=dict)
 
 
 def assign(records: list[Record], val: float, test: float, golden: int, seed: int,
-           fingerprint: Callable[[Record], str]) -> SplitResult:
-    """Pick the golden set, then cut the rest into train/val/test; input order is kept within a split."""
+           fingerprint: Callable[[Record], str], pinned: set[str] | None = None) -> SplitResult:
+    """Pick the golden set, then cut the rest into train/val/test; input order is kept within a split.
+
+    `pinned` ids (an earlier golden set) stay golden; only the remaining slots are drawn afresh.
+    """
     salt = f"split-v1:{seed}"
+    pinned = pinned or set()
+    golden_ids = {r.id for r in records if r.id in pinned}
     strata: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for r in records:
-        strata[(r.lang, r.domain)].append(r)
-    alloc = _allocate({k: len(v) for k, v in strata.items()}, golden)
-    golden_ids: set[str] = set()
+        if r.id not in golden_ids:
+            strata[(r.lang, r.domain)].append(r)
+    alloc = _allocate({k: len(v) for k, v in strata.items()}, golden - len(golden_ids))
     for key, members in strata.items():
         ranked = sorted(members, key=lambda r: (unit_hash(r.id, "golden:" + salt), r.id))
         golden_ids.update(r.id for r in ranked[: alloc[key]])

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from datasets_build.records import Message, Record
+from datasets_build.records import Message, Record, dumps
 
-MAX_LANG_CHARS = 240  # a few sentences decide en vs sv; more only costs time
+MAX_LANG_CHARS = 160  # a sentence or two decides en vs sv; py3langid's cost grows with every byte
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class AnnotateSettings:
     languages: tuple[str, ...]
     tokenizer: str
     tokenizer_cache: str
+    buckets: tuple[tuple[str, int], ...] = (("S", 256), ("M", 512))
+    dedup_prefix_chars: int = 400
+    max_tokens: int = 2048
 
 
 @dataclass
@@ -69,40 +72,51 @@ def chatml(messages: Sequence[Message]) -> str:
     return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
 
 
-Annotated = tuple[list[Message], str, str, dict[str, int], str, int, int]
+def annotate_batch(batch: list[Record], settings: AnnotateSettings) -> list[Record]:
+    """Mask PII, detect the language, count tokens, fingerprint, bucket and serialise each record.
 
-
-def annotate_batch(batch: list[tuple[list[Message], str, str]], pii_enabled: bool) -> list[Annotated]:
-    """(masked prompt, masked chosen, masked rejected, PII counts, language, tokens chosen, tokens rejected)."""
+    Everything per-record happens here, in the worker processes, so the parent only filters and writes.
+    """
     masker, ident, tok = _STATE.masker, _STATE.identifier, _STATE.tokenizer
-    out_texts: list[tuple[list[Message], str, str, dict[str, int]]] = []
-    for prompt, chosen, rejected in batch:
-        counts: dict[str, int] = {}
-        if pii_enabled:
+    for rec in batch:
+        if settings.pii_enabled:
+            counts: dict[str, int] = {}
             new_prompt = []
-            for m in prompt:
+            for m in rec.prompt:
                 content, spans = masker.mask(m["content"])
                 _count(spans, counts)
                 new_prompt.append({"role": m["role"], "content": content})
-            chosen, spans = masker.mask(chosen)
+            rec.prompt = new_prompt
+            rec.chosen, spans = masker.mask(rec.chosen)
             _count(spans, counts)
-            rejected, spans = masker.mask(rejected)
+            rec.rejected, spans = masker.mask(rec.rejected)
             _count(spans, counts)
-            prompt = new_prompt
-        out_texts.append((prompt, chosen, rejected, counts))
+            if counts:
+                rec.meta["pii"] = counts
+    # The prompt is tokenised once: template boundaries (special tokens, the newline after the role)
+    # are also pre-tokenizer boundaries, so prompt + response counts add up exactly.
+    encode = getattr(tok, "encode_batch_fast", tok.encode_batch)
     texts: list[str] = []
-    for prompt, chosen, rejected, _ in out_texts:
-        head = chatml(prompt) + "<|im_start|>assistant\n"
-        texts.append(head + chosen + "<|im_end|>\n")
-        texts.append(head + rejected + "<|im_end|>\n")
-    lengths = [len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)] if texts else []
-    result: list[Annotated] = []
-    for i, (prompt, chosen, rejected, counts) in enumerate(out_texts):
-        user = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")
-        sample = f"{user[:MAX_LANG_CHARS // 2]}\n{chosen[:MAX_LANG_CHARS]}"
-        lang = ident.classify(sample)[0] if sample.strip() else "und"
-        result.append((prompt, chosen, rejected, counts, lang, lengths[2 * i], lengths[2 * i + 1]))
-    return result
+    for rec in batch:
+        texts += [chatml(rec.prompt) + "<|im_start|>assistant\n", rec.chosen + "<|im_end|>\n"]
+    lengths = [len(e) for e in encode(texts, add_special_tokens=False)] if texts else []
+    # The rejected answer only matters for the length limit, and a byte-level BPE never has more tokens
+    # than UTF-8 bytes (+1 for <|im_end|>): tokenise it only when that bound does not settle the question.
+    unsure = [i for i, rec in enumerate(batch)
+              if lengths[2 * i] + len(rec.rejected.encode()) + 2 > settings.max_tokens]
+    exact = encode([batch[i].rejected + "<|im_end|>\n" for i in unsure], add_special_tokens=False) if unsure else []
+    rejected_len = {i: len(e) for i, e in zip(unsure, exact, strict=True)}
+    for i, rec in enumerate(batch):
+        head = lengths[2 * i]
+        rec.n_tokens = head + lengths[2 * i + 1]
+        rec.n_tokens_rejected = head + rejected_len.get(i, len(rec.rejected.encode()) + 2)
+        rec.bucket = bucket(rec.n_tokens, settings.buckets)
+        user = next((m["content"] for m in reversed(rec.prompt) if m["role"] == "user"), "")
+        sample = f"{user[:MAX_LANG_CHARS // 4]}\n{rec.chosen[:MAX_LANG_CHARS]}"
+        rec.lang = ident.classify(sample)[0] if sample.strip() else "und"
+        rec.fp = fingerprint(rec, settings.dedup_prefix_chars)
+        rec.split_line = dumps(rec.to_split_json())
+    return batch
 
 
 def _count(spans: list[tuple[int, int, str]], counts: dict[str, int]) -> None:
@@ -110,17 +124,16 @@ def _count(spans: list[tuple[int, int, str]], counts: dict[str, int]) -> None:
         counts[kind] = counts.get(kind, 0) + 1
 
 
-def _worker_annotate(args: tuple[list[tuple[list[Message], str, str]], bool]) -> list[Annotated]:
+def _worker_annotate(args: tuple[list[Record], AnnotateSettings]) -> list[Record]:
+    init_worker(args[1])
     return annotate_batch(*args)
 
 
-def annotate(records: list[Record], settings: AnnotateSettings, workers: int, chunk: int = 400,
-             progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    """Run the annotate step over `records` in place (in `workers` processes); returns PII counts by kind."""
-    pii_totals: dict[str, int] = {}
+def annotate(records: list[Record], settings: AnnotateSettings, workers: int, chunk: int = 250,
+             progress: Callable[[int, int], None] | None = None) -> tuple[list[Record], dict[str, int]]:
+    """The annotated records (same order) and the PII counts by kind; `workers` > 1 runs in processes."""
     batches = [records[i:i + chunk] for i in range(0, len(records), chunk)]
-    payload = [([(r.prompt, r.chosen, r.rejected) for r in b], settings.pii_enabled) for b in batches]
-    results: Iterator[list[Annotated]]
+    results: Iterator[list[Record]]
     pool = None
     if workers > 1 and len(records) >= 2 * chunk:
         import multiprocessing as mp
@@ -129,28 +142,25 @@ def annotate(records: list[Record], settings: AnnotateSettings, workers: int, ch
         load_language_identifier(settings.languages)
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         pool = mp.get_context(method).Pool(workers, initializer=init_worker, initargs=(settings,))
-        results = pool.imap(_worker_annotate, payload)
+        results = pool.imap(_worker_annotate, [(b, settings) for b in batches])
     else:
         init_worker(settings)
-        results = (annotate_batch(*p) for p in payload)
-    done = 0
+        results = (annotate_batch(b, settings) for b in batches)
+    out: list[Record] = []
+    pii_totals: dict[str, int] = {}
     try:
-        for batch, res in zip(batches, results, strict=True):
-            for rec, (prompt, chosen, rejected, counts, lang, n_c, n_r) in zip(batch, res, strict=True):
-                rec.prompt, rec.chosen, rec.rejected = prompt, chosen, rejected
-                rec.lang, rec.n_tokens, rec.n_tokens_rejected = lang, n_c, n_r
-                for k, v in counts.items():
+        for res in results:
+            for rec in res:
+                for k, v in rec.meta.get("pii", {}).items():
                     pii_totals[k] = pii_totals.get(k, 0) + v
-                if counts:
-                    rec.meta["pii"] = counts
-            done += len(batch)
+            out += res
             if progress:
-                progress(done, len(records))
+                progress(len(out), len(records))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    return pii_totals
+    return out, pii_totals
 
 
 # ---- filters: record -> None (keep) or the drop reason ----
@@ -158,11 +168,20 @@ def annotate(records: list[Record], settings: AnnotateSettings, workers: int, ch
 _WS = re.compile(r"\s+")
 
 
+def _norm(text: str, n: int) -> str:
+    # Whitespace runs shrink when normalised, so 2n raw characters always cover n normalised ones
+    # unless the text is mostly whitespace; then the whole text is normalised.
+    head = text[: 2 * n]
+    out = _WS.sub(" ", head).strip().lower()
+    if len(out) < n and len(text) > len(head):
+        out = _WS.sub(" ", text).strip().lower()
+    return out[:n]
+
+
 def fingerprint(rec: Record, prefix_chars: int = 400) -> str:
     """Normalised prompt[:400] + chosen[:400], the key the production pipeline deduplicated on."""
-    prompt = _WS.sub(" ", " ".join(m["content"] for m in rec.prompt)).strip().lower()
-    chosen = _WS.sub(" ", rec.chosen).strip().lower()
-    return prompt[:prefix_chars] + "\x1f" + chosen[:prefix_chars]
+    prompt = " ".join(m["content"] for m in rec.prompt)
+    return _norm(prompt, prefix_chars) + "\x1f" + _norm(rec.chosen, prefix_chars)
 
 
 def validate(max_tokens: int) -> Callable[[Record], str | None]:
@@ -204,14 +223,15 @@ class Dedup:
     seen: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, rec: Record) -> str | None:
-        fp = fingerprint(rec, self.prefix_chars)
+        fp = rec.fp or fingerprint(rec, self.prefix_chars)
         if fp in self.seen:
             return "duplicate"
         self.seen[fp] = rec.id
         return None
 
 
-def bucket(n_tokens: int, thresholds: dict[str, int]) -> str:
-    if n_tokens < thresholds["S"]:
+def bucket(n_tokens: int, thresholds: dict[str, int] | tuple[tuple[str, int], ...]) -> str:
+    limits = dict(thresholds)
+    if n_tokens < limits["S"]:
         return "S"
-    return "M" if n_tokens < thresholds["M"] else "L"
+    return "M" if n_tokens < limits["M"] else "L"

@@ -110,7 +110,9 @@ def make_run_dir(root: Any, n_pairs: int = 24) -> Any:
     write_split(split_dir / "golden.jsonl", 10, seed=2)
     run = root / "run"
     run.mkdir()
-    cfg = yaml.safe_load(open(tiny_model.__file__.replace("trainer/tiny_model.py", "configs/demo.yaml")))
+    from pathlib import Path
+
+    cfg = yaml.safe_load((Path(tiny_model.__file__).resolve().parents[1] / "configs" / "demo.yaml").read_text())
     cfg["data"]["path"] = str(split_dir)
     cfg["dpo"]["max_length"] = 64
     cfg["device"] = {"device": "cpu", "precision": "fp32"}

@@ -140,6 +140,8 @@ def test_configurable_case_patterns_and_kinds() -> None:
     masker = pii.Masker(case_patterns=[r"\bJIRA-\d+\b"])
     masked, _ = masker.mask("See JIRA-42 and SR-1234567.")
     assert masked == "See <CASE_ID> and SR-1234567."
+    letters = pii.Masker(case_patterns=[r"\bREF-[A-Z]{4}\b"])
+    assert letters.mask("Kolla REF-ABCD nu")[0] == "Kolla <CASE_ID> nu"  # no digit in the text at all
     only_email = pii.Masker(kinds=["email"])
     assert only_email.mask("a@b.se 070-123 45 67")[0] == "<EMAIL> 070-123 45 67"
     with pytest.raises(ValueError, match="invalid regex"):

@@ -224,3 +224,28 @@ def test_recipe_errors_name_the_field(tmp_path: Path, recipe: dict[str, Any], me
     path.write_text(json.dumps(recipe))
     with pytest.raises(DataError, match=re.escape(message)):
         load_recipe(path)
+
+
+def test_production_recipe_is_valid_and_says_what_the_issue_asks() -> None:
+    r = load_recipe(ROOT / "configs/data_v1.yaml")
+    by_name = {s["name"]: s for s in r.sources}
+    assert r.language_target == {"en": 0.6, "sv": 0.4}
+    assert by_name["pku_saferlhf"]["limit"] == 1500 and by_name["pku_saferlhf"]["preference"] == "safer"
+    assert by_name["hh_rlhf"]["limit"] == 1000 and by_name["sv_synthetic"]["n"] == 480
+    assert by_name["en_sv_translated"]["n"] == 200 and by_name["en_sv_translated"]["lang"] == "sv"
+    assert by_name["local_mt_batch"]["type"] == "local_jsonl"
+
+
+def test_golden_can_be_frozen_from_an_earlier_build(tmp_path: Path) -> None:
+    first = _build_all(tmp_path, [{"type": "english_synthetic", "name": "en", "n": 200}], "one",
+                       splits={"golden": 15, "val": 0.1, "test": 0.1})
+    old_golden = first / "splits/v1/golden.jsonl"
+    frozen = tmp_path / "golden_v1.jsonl"
+    frozen.write_bytes(old_golden.read_bytes())
+    # More data and another split seed would pick another golden set; golden_from keeps the old one.
+    second = _build_all(tmp_path, [{"type": "english_synthetic", "name": "en", "n": 400}], "two",
+                        splits={"golden": 15, "val": 0.1, "test": 0.1, "seed": 9, "golden_from": str(frozen)})
+    old_ids = {r["id"] for r in read_jsonl(frozen)}
+    assert {r["id"] for r in read_jsonl(second / "splits/v1/golden.jsonl")} == old_ids
+    frozen_report = load_manifest(second)["golden"]["frozen"]
+    assert frozen_report["pinned"] == frozen_report["found"] == 15 and frozen_report["missing"] == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from trainer.evaluation.encode import encode_pair, encode_pairs
 from trainer.evaluation.pairs import EvalPair, PairsError, load_pairs, resolve_split
 from trainer.evaluation.slices import slice_indices
 
-REC = {"id": "a1", "prompt": [{"role": "user", "content": "Hej, när öppnar ni?"}],
+REC: dict[str, Any] = {"id": "a1", "prompt": [{"role": "user", "content": "Hej, när öppnar ni?"}],
        "chosen": [{"role": "assistant", "content": "Vi öppnar klockan nio. Välkommen!"}],
        "rejected": [{"role": "assistant", "content": "vet ej"}], "lang": "sv", "domain": "support",
        "source": "swedish_synthetic", "bucket": "S"}

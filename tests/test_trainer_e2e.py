@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -49,11 +51,17 @@ def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
             st = ctl(run_dir, "status")
             assert st["step"] == held and st["paused"] is True and st["state"] == protocol.PAUSED
 
+        ctl(run_dir, "checkpoint")  # taken while paused, at the held step
+        paused_ckpt = fx.wait_for(lambda: fx.events(run_dir, protocol.CHECKPOINT), 120, "a checkpoint while paused")[0]
+        assert paused_ckpt["step"] == held and (run_dir / f"checkpoint-{held}" / rundir.COMPLETE).is_file()
+        fx.wait_for(lambda: fx.status(run_dir)["state"] == protocol.PAUSED, 30, "back to paused after saving")
+        assert fx.status(run_dir)["step"] == held
+
         ctl(run_dir, "resume")
         fx.wait_for(lambda: fx.status(run_dir)["step"] > held, 120, "steps to advance after resume")
 
         ctl(run_dir, "checkpoint")
-        ckpt_ev = fx.wait_for(lambda: fx.events(run_dir, protocol.CHECKPOINT), 120, "a checkpoint event")[0]
+        ckpt_ev = fx.wait_for(lambda: fx.events(run_dir, protocol.CHECKPOINT)[1:], 120, "a checkpoint event")[0]
         ckpt = Path(ckpt_ev["path"])
         assert ckpt.parent == run_dir and (ckpt / rundir.COMPLETE).is_file()
         assert (ckpt / "optimizer.pt").is_file() and (ckpt / "adapter_model.safetensors").is_file()
@@ -63,9 +71,6 @@ def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
         fx.wait_for(lambda: not rundir.pid_alive(pid), 180, "the trainer to exit after stop")
     finally:
         if rundir.pid_alive(pid):
-            import os
-            import signal
-
             os.kill(pid, signal.SIGKILL)
 
     states = fx.states(run_dir)

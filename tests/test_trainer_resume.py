@@ -100,3 +100,14 @@ def test_resume_refuses_frozen_overrides(runs: tuple[Path, Path]) -> None:
     res = subprocess.run(cmd, cwd=fx.ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
     assert "lora.r" in res.stderr and "cannot change on resume" in res.stderr
+
+
+def test_a_finished_run_extends_with_more_steps(runs: tuple[Path, Path]) -> None:
+    _, broken = runs
+    cmd = [fx.python(), "-m", "alice_tui", "resume", str(broken), "--set", f"training.max_steps={STEPS + 2}"]
+    res = subprocess.run(cmd, cwd=fx.ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"resuming broken from checkpoint-{STEPS}" in res.stdout  # the finishing checkpoint made this possible
+    assert f"step {STEPS + 2}/{STEPS + 2}" in res.stdout and res.stdout.rstrip().endswith(f"finished: {broken}")
+    summary = rundir.summarize(broken)
+    assert (summary.state, summary.step, summary.max_steps) == (protocol.FINISHED, STEPS + 2, STEPS + 2)

@@ -122,6 +122,7 @@ class StreamingRun:
                 self._checkpoint()
                 self.rc.set_state("stopped")
                 self.server.close()
+                (self.run_dir / "trainer.pid").unlink(missing_ok=True)  # as a real trainer's pid dies
                 return
             if self.rc.want_checkpoint:
                 self._checkpoint()

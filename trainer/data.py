@@ -82,15 +82,17 @@ def read_records(file: Path, max_samples: int | None = None) -> list[dict[str, A
     return records
 
 
-def load_split(file: Path, max_samples: int | None = None) -> Any:
+def to_dataset(records: list[dict[str, Any]]) -> Any:
     """A datasets.Dataset of prompt/chosen/rejected (+ n_tokens when every record has it)."""
     from datasets import Dataset
 
-    records = read_records(file, max_samples)
     if any(r["n_tokens"] is None for r in records):
-        for r in records:
-            del r["n_tokens"]
+        records = [{k: v for k, v in r.items() if k != "n_tokens"} for r in records]
     return Dataset.from_list(records)
+
+
+def load_split(file: Path, max_samples: int | None = None) -> Any:
+    return to_dataset(read_records(file, max_samples))
 
 
 def token_length(example: dict[str, Any]) -> dict[str, int]:

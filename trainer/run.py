@@ -89,18 +89,27 @@ def load_model_and_tokenizer(cfg: cfgmod.TrainConfig, choice: devmod.DeviceChoic
     return model, tok
 
 
+def read_data(cfg: cfgmod.TrainConfig, log: Any) -> tuple[Path, list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """Build (if needed) and check the splits; plain Python, so bad data fails before the heavy imports."""
+    from trainer import data
+
+    data_dir = data.ensure_dataset(cfg.data, log=log)
+    train = data.read_records(data_dir / cfg.data.train_file, cfg.data.max_train_samples)
+    val = None
+    if cfg.data.eval_file and cfg.training.eval_every_steps:
+        val = data.read_records(data_dir / cfg.data.eval_file)
+    return data_dir, train, val
+
+
 def build_trainer(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceChoice, callbacks: list[Any],
-                  log: Any) -> Any:
+                  log: Any, train: list[dict[str, Any]], val: list[dict[str, Any]] | None) -> Any:
     """The configured TRL DPOTrainer: base model + peft_config, so the reference is the adapter-disabled base."""
     from trl import DPOTrainer
 
     from trainer import data
 
-    data_dir = data.ensure_dataset(cfg.data, log=log)
-    train_ds = data.load_split(data_dir / cfg.data.train_file, cfg.data.max_train_samples)
-    eval_ds = None
-    if cfg.data.eval_file and cfg.training.eval_every_steps:
-        eval_ds = data.load_split(data_dir / cfg.data.eval_file)
+    train_ds = data.to_dataset(train)
+    eval_ds = data.to_dataset(val) if val else None
     model, tok = load_model_and_tokenizer(cfg, choice)
     args = build_dpo_config(cfg, run_dir, choice, has_eval=eval_ds is not None)
     trainer = DPOTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
@@ -113,8 +122,7 @@ def build_trainer(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceC
         trainer.train_dataset = trainer.train_dataset.map(data.token_length, desc="Measuring lengths")
         if eval_ds is not None:
             trainer.eval_dataset = trainer.eval_dataset.map(data.token_length)
-    log(f"data: {kept} training pairs from {data_dir / cfg.data.train_file}"
-        + (f", {len(trainer.eval_dataset)} eval pairs" if eval_ds is not None else ""))
+    log(f"tokenized: {kept} training pairs" + (f", {len(trainer.eval_dataset)} eval pairs" if eval_ds is not None else ""))
     return trainer
 
 
@@ -183,6 +191,9 @@ def run(run_dir: Path, resume: bool = False) -> int:
 
 def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log: Any, resume: bool,
            cleanup: contextlib.ExitStack) -> int:
+    data_dir, train, val = read_data(cfg, log)
+    log(f"data: {len(train)} training pairs from {data_dir / cfg.data.train_file}"
+        + (f", {len(val)} eval pairs" if val else ""))
     choice = devmod.choose(cfg.device.device, cfg.device.precision)
     import torch
 
@@ -198,7 +209,7 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
     cleanup.callback(sampler.stop)
     callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit)
     t0 = time.monotonic()
-    trainer = build_trainer(cfg, paths.root, choice, [callback], log)
+    trainer = build_trainer(cfg, paths.root, choice, [callback], log, train, val)
     callback.trainer = trainer
     log(f"setup took {time.monotonic() - t0:.1f}s")
     ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None

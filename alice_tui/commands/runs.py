@@ -94,19 +94,20 @@ def cmd_resume(args: argparse.Namespace) -> int:
         cfgmod.save_yaml(wanted, tmp)
         tmp.replace(run_dir / rundir.CONFIG)
     ckpt = rundir.newest_complete_checkpoint(run_dir)
+    seen = max((ev.get("seq", 0) for ev in rundir.iter_events(run_dir)), default=0)
     print(f"resuming {run_dir.name} from {ckpt.name if ckpt else 'step 0 (no complete checkpoint)'}", flush=True)
     proc = launch.spawn(run_dir, resume=True)
     if args.detach:
         print(run_dir)
         return EXIT_OK
-    return follow(run_dir, proc.pid)
+    return follow(run_dir, proc.pid, from_seq=seen)  # the earlier attempts' final state is history
 
 
-def follow(run_dir: Path, pid: int, out: Any = None) -> int:
+def follow(run_dir: Path, pid: int, from_seq: int = 0, out: Any = None) -> int:
     """Attached mode: a live progress line until the run ends; Ctrl-C asks for a graceful stop and waits."""
     out = out or sys.stdout
     stop_sent = False
-    last_seq = 0
+    last_seq = from_seq
     final: str | None = None
     tty = out.isatty()
 
@@ -135,8 +136,10 @@ def follow(run_dir: Path, pid: int, out: Any = None) -> int:
                 pass
             if final is None:
                 if not rundir.pid_alive(pid) and rundir.read_pid(run_dir) in (None, pid):
-                    summary = rundir.summarize(run_dir)
-                    final = summary.state if summary.state in protocol.FINAL_STATES else protocol.INTERRUPTED
+                    states = [e.get("state") for e in rundir.iter_events(run_dir, from_seq)
+                              if e.get("type") == protocol.STATE]
+                    last = states[-1] if states else None
+                    final = last if last in protocol.FINAL_STATES else protocol.INTERRUPTED
                     if final == protocol.INTERRUPTED:
                         print(f"\nthe trainer exited without a final state; see {rundir.RunPaths(run_dir).log}",
                               file=out)

@@ -50,6 +50,8 @@ def read(ctx: SourceContext) -> Iterator[Record | Drop]:
             yield ctx.bad(bad_line_reason(err), origin, err, line)
             continue
         item = _convert(ctx, obj, origin)
+        if line:
+            item.raw = line  # the input line itself: raw/ then holds exactly what was read
         yield item
 
 

@@ -48,7 +48,9 @@ def read(ctx: SourceContext) -> Iterator[Record | Drop]:
         if err is not None:
             yield ctx.bad(bad_line_reason(err), origin, err, line)
             continue
-        yield convert(ctx, obj, origin)
+        item = convert(ctx, obj, origin)
+        item.raw = line  # the input line itself: raw/ then holds exactly what was read
+        yield item
 
 
 def convert(ctx: SourceContext, obj: Any, origin: str) -> Record | Drop:

@@ -27,7 +27,10 @@ def read(ctx: SourceContext) -> Iterator[Record | Drop]:
         if err is not None:
             yield ctx.bad(bad_line_reason(err), origin, err, line)
             continue
-        yield _convert(ctx, obj, origin, preference, drop_both_unsafe)
+        item = _convert(ctx, obj, origin, preference, drop_both_unsafe)
+        if line:
+            item.raw = line  # the input line itself: raw/ then holds exactly what was read
+        yield item
 
 
 def _convert(ctx: SourceContext, obj: Any, origin: str, preference: str, drop_both_unsafe: bool) -> Record | Drop:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 DEFAULT_RESAMPLES = 2000
@@ -35,7 +37,7 @@ def percentile_ci(draws: np.ndarray, level: float = LEVEL) -> tuple[float, float
 
 
 def mean_with_ci(columns: dict[str, np.ndarray], n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
-                 level: float = LEVEL) -> dict[str, dict[str, float | list[float]]]:
+                 level: float = LEVEL) -> dict[str, dict[str, Any]]:
     """{"col": {"value": mean, "ci": [lo, hi]}} for every column, from one shared set of resamples."""
     draws = resample_means(columns, n_resamples, seed)
     return {k: {"value": float(np.mean(np.asarray(col, dtype=np.float64))), "ci": list(percentile_ci(draws[k], level))}

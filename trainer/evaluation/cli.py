@@ -45,6 +45,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-batch-tokens", type=_positive, default=4096,
                    help="padded tokens per forward (batch size × longest sequence); lower it on small GPUs")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="override the run's device")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
+                   help="override the run's precision (cpu and mps: fp32 only)")
     p.add_argument("--threads", type=_positive, help="CPU threads (default: the run's device.num_threads, "
                                                     "else the number of idle cores)")
     p.add_argument("--no-event", action="store_true", help="do not append an eval event to the run's events.jsonl")
@@ -88,7 +90,7 @@ def cmd_eval(argv: list[str]) -> int:
         opts = EvalOptions(run_dir=args.run_dir, checkpoint=args.checkpoint, split=args.split, limit=args.limit,
                            name=args.name, generations=args.generations, max_new_tokens=args.max_new_tokens,
                            seed=args.seed, resamples=args.resamples, max_batch_tokens=args.max_batch_tokens,
-                           device=args.device, threads=args.threads, record_event=not args.no_event)
+                           device=args.device, precision=args.precision, threads=args.threads, record_event=not args.no_event)
         path = evaluate(opts, progress)
     except (ConfigError, CheckpointError, PairsError, ValueError, RuntimeError) as e:
         progress.error(str(e))

@@ -78,8 +78,8 @@ def summarize_slice(cols: dict[str, np.ndarray], idx: np.ndarray | list[int], se
                  "mean_margin": m["base_margin"]},
         "tuned": {"accuracy": m["tuned_correct"], "mean_margin": m["tuned_margin"],
                   "accuracy_logp": m["tuned_logp_correct"], "mean_logp_margin": m["tuned_logp_margin"]},
-        "diff": {**m["diff"], "significant": significant(m["diff"]["ci"])},  # type: ignore[arg-type]
-        "diff_logp": {**m["diff_logp"], "significant": significant(m["diff_logp"]["ci"])},  # type: ignore[arg-type]
+        "diff": {**m["diff"], "significant": significant(m["diff"]["ci"])},
+        "diff_logp": {**m["diff_logp"], "significant": significant(m["diff_logp"]["ci"])},
         "win_tie_loss": {"win": win, "tie": len(idx) - win - loss, "loss": loss},
     }
 

@@ -82,11 +82,17 @@ def cpu_threads(configured: int | None, default: int) -> int:
     return max(1, min(default, int(idle + 0.5)))
 
 
-def load(cfg: cfgmod.TrainConfig, adapter_dir: Path, device: str | None = None, threads: int | None = None) -> Loaded:
-    """Base model as the run trained it (same weights, dtype, attention), adapter on top, eval mode."""
+def load(cfg: cfgmod.TrainConfig, adapter_dir: Path, device: str | None = None, threads: int | None = None,
+         precision: str | None = None) -> Loaded:
+    """Base model as the run trained it (same weights, dtype, attention), adapter on top, eval mode.
+
+    `device`/`precision` override the run's config (a run trained on a Mac evaluated on a CUDA box);
+    a device override alone picks that device's default precision.
+    """
     from trainer import device as devmod  # before torch: sets the MPS fallback
 
-    choice = devmod.choose(device or cfg.device.device, cfg.device.precision if device is None else "auto")
+    prec = precision or (cfg.device.precision if device is None else "auto")
+    choice = devmod.choose(device or cfg.device.device, prec)
     import torch
 
     if choice.device == "cpu":

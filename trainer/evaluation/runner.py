@@ -28,6 +28,7 @@ class EvalOptions:
     resamples: int = DEFAULT_RESAMPLES
     max_batch_tokens: int = 4096
     device: str | None = None           # None: the run's device config
+    precision: str | None = None        # None: the run's precision (or the device's default with --device)
     threads: int | None = None          # CPU threads (None: device.num_threads, else the idle cores)
     record_event: bool = True
 
@@ -135,7 +136,7 @@ def evaluate(opts: EvalOptions, progress: Progress) -> Path:
     from trainer.evaluation.logprobs import Sequence
 
     t = time.monotonic()
-    loaded = model.load(cfg, adapter_dir, opts.device, opts.threads)
+    loaded = model.load(cfg, adapter_dir, opts.device, opts.threads, opts.precision)
     timings["load_s"] = time.monotonic() - t
     timings["threads"] = loaded.threads
 

@@ -147,7 +147,8 @@ class DatasetPane(Vertical, can_focus=True):
                                                    lambda: worker.is_cancelled):
             event = obj.get("event")
             if "stage" in obj and event is None:
-                self.post_message(self.BuildProgress(str(obj["stage"]), int(obj.get("done", 0) or 0), obj.get("total")))
+                key = f"{obj['stage']} {obj.get('source') or ''}".strip()
+                self.post_message(self.BuildProgress(key, int(obj.get("done", 0) or 0), obj.get("total")))
             elif event in ("done", "error"):
                 last = obj
             elif event == "output":
@@ -171,7 +172,7 @@ class DatasetPane(Vertical, can_focus=True):
             frac = done / total if total else 0.0
             if i:
                 lines.append("\n")
-            lines.append(f" {stage:<10} ", style="bold")
+            lines.append(f" {stage:<24.24} ", style="bold")
             lines.append(fmt.bar(frac, 30), style="green" if frac >= 1 else "yellow")
             lines.append(f" {done:,}/{total:,}" if total else f" {done:,}")
         self.query_one("#build-stages", Static).update(lines)

@@ -63,12 +63,12 @@ class EvalPane(Vertical, can_focus=True):
         with TabbedContent(id="eval-tabs"):
             with TabPane("Accuracy", id="accuracy"):
                 table: DataTable[str | Text] = DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
+                table.add_columns(*eval_report.COLUMNS)  # before mount: a report may arrive first
                 yield table
             with TabPane("Generations", id="generations"):
                 yield GenerationsPager(id="eval-generations")
 
     def on_mount(self) -> None:
-        self.query_one("#eval-table", DataTable).add_columns(*eval_report.COLUMNS)
         self.query_one("#eval-progress", Static).update(
             Text("Pick a run on the Runs pane (4) and press e, then g here to evaluate it.", style="dim"))
 
@@ -83,6 +83,10 @@ class EvalPane(Vertical, can_focus=True):
         select.set_options([(c, c) for c in choices])
         if choices:
             select.value = choices[0]
+        if not self.running:
+            self.query_one("#eval-progress", Static).update(Text(
+                "g evaluates the chosen checkpoint against its base on the chosen split · o opens an earlier report",
+                style="dim"))
         reports = eval_report.list_reports(run_dir)
         if reports:
             self.show_report(reports[-1])

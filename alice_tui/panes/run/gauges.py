@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import psutil
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from alice_tui import fmt
 from alice_tui.run_model import RunView
 
-_TOTAL_RAM: list[float] = []
 
+class ResourceGauges(Widget):
+    """Drawn at render time from the view, so bar widths always match the widget's current size."""
 
-def _total_ram() -> float:
-    if not _TOTAL_RAM:
-        _TOTAL_RAM.append(float(psutil.virtual_memory().total))
-    return _TOTAL_RAM[0]
+    DEFAULT_CSS = "ResourceGauges { height: 4; }"
+    # RAM of this machine (the trainer shares it over the Unix socket); tests pin it for stable screens.
+    total_ram: float | None = None
+    cores: int | None = None
 
-
-class ResourceGauges(Static):
-    DEFAULT_CSS = "ResourceGauges { height: auto; }"
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._view: RunView | None = None
 
     def show(self, view: RunView | None) -> None:
+        self._view = view
+        self.refresh()
+
+    def render(self) -> Text:
+        view = self._view
         if view is None or not view.resources:
-            self.update(Text("resources: waiting for the trainer's first report", style="dim"))
-            return
+            return Text("resources: waiting for the trainer's first report", style="dim")
         r = view.resources
         width = max(30, self.size.width or 40)
         gauge_w = max(6, (width - 24) // 2)
@@ -36,11 +41,12 @@ class ResourceGauges(Static):
         rss_max = max(view.rss_hist) if view.rss_hist else None
         dev_max = max(view.devmem_hist) if view.devmem_hist else None
         rows = [
-            ("CPU", fmt.percent(cpu), (cpu or 0) / max(100.0, cpu or 0), view.cpu_hist, 0.0, None),
+            # psutil's process percent counts each core as 100%.
+            ("CPU", fmt.percent(cpu), (cpu or 0) / (100.0 * self._cores()), view.cpu_hist, 0.0, None),
             # The trainer shares this machine (Unix socket), so its RSS is a share of our RAM.
-            ("RSS", fmt.size(rss), (rss or 0) / _total_ram(), view.rss_hist, 0.0, rss_max),
+            ("RSS", fmt.size(rss), (rss or 0) / self._ram(), view.rss_hist, 0.0, rss_max),
             ("Mem", fmt.percent(sysmem), (sysmem or 0) / 100, view.sysmem_hist, 0.0, 100.0),
-            (f"Dev {r.get('device') or ''}".strip()[:8], fmt.size(dev) if dev else "–",
+            (f"Dev {r.get('device') or ''}".strip()[:8], fmt.size(dev) if dev else "n/a",
              (dev or 0) / dev_max if dev_max else 0.0, view.devmem_hist, 0.0, None),
         ]
         out = Text()
@@ -53,4 +59,14 @@ class ResourceGauges(Static):
             out.append(fmt.sparkline(list(hist), spark_w, lo, hi), style="cyan")
             if i < len(rows) - 1:
                 out.append("\n")
-        self.update(out)
+        return out
+
+    def _cores(self) -> int:
+        if self.cores is None:
+            type(self).cores = psutil.cpu_count() or 1
+        return self.cores or 1
+
+    def _ram(self) -> float:
+        if self.total_ram is None:
+            type(self).total_ram = float(psutil.virtual_memory().total)
+        return self.total_ram or 1.0

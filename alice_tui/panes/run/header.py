@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from alice_tui import fmt
 from alice_tui.run_model import RunView
@@ -16,15 +16,26 @@ STATE_STYLES = {
 }
 
 
-class RunHeader(Static):
+class RunHeader(Widget):
+    """Fixed-size, so a redraw never asks for a layout pass (it happens up to 10 times a second);
+    drawn at render time so the bar always fits the current width."""
+
     DEFAULT_CSS = "RunHeader { height: 3; }"
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._args: tuple[RunView | None, float, bool] = (None, 0.0, False)
+
     def show(self, view: RunView | None, now: float, connected: bool) -> None:
+        self._args = (view, now, connected)
+        self.refresh()
+
+    def render(self) -> Text:
+        view, now, connected = self._args
         if view is None:
-            self.update(Text.from_markup(
+            return Text.from_markup(
                 "[b]No run attached.[/b]  [dim]n[/dim] start a run from the current config · "
-                "[dim]4[/dim] Runs pane to attach or resume"))
-            return
+                "[dim]4[/dim] Runs pane to attach or resume")
         width = max(10, self.size.width or 80)
         state = Text(f" {view.state.upper()} ", style=STATE_STYLES.get(view.state, "reverse"))
         link = Text(" ● live", style="green") if connected else Text(" ○ file", style="dim")
@@ -42,4 +53,4 @@ class RunHeader(Static):
             ("  ckpt ", "dim"), ckpt)
         line1.truncate(width)
         line3.truncate(width)
-        self.update(Text("\n").join([line1, line2, line3]))
+        return Text("\n").join([line1, line2, line3])

@@ -1,40 +1,43 @@
-"""A plotext line chart of one or more metrics against step (textual-plotext)."""
+"""A live line chart of one or more metrics against step, drawn with the braille renderer."""
 
 from __future__ import annotations
 
-from textual_plotext import PlotextPlot
+from rich.text import Text
+from textual.widget import Widget
 
+from alice_tui.braille_plot import Line, render
 from alice_tui.run_model import Series
 
-
-def _thin(series: Series, max_points: int) -> tuple[list[float], list[float]]:
-    """Every k-th point so the plot never draws more points than it has columns for."""
-    n = len(series)
-    k = max(1, n // max(1, max_points))
-    xs, ys = series.xs[::k], series.ys[::k]
-    if n and xs[-1] != series.xs[-1]:
-        xs, ys = [*xs, series.xs[-1]], [*ys, series.ys[-1]]
-    return xs, ys
+# Readable on the default dark and on the light theme.
+STYLES = ("bold dodger_blue2", "bold dark_orange", "bold green3", "bold magenta")
 
 
-class MetricPlot(PlotextPlot):
+class MetricPlot(Widget):
+    DEFAULT_CSS = "MetricPlot { width: 1fr; height: 1fr; }"
+
     def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._title = title
+        self._lines: list[Line] = []
+        self._cache: tuple[tuple[int, int, int], Text] | None = None
+        self._version = 0
 
     def draw(self, lines: list[tuple[str, Series]]) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(self._title)
-        width = max(10, self.size.width * 2)
-        drawn = False
-        for label, series in lines:
-            if len(series):
-                xs, ys = _thin(series, width)
-                plt.plot(xs, ys, label=label, marker="braille")
-                drawn = True
-        if not drawn:
-            plt.title(f"{self._title} (no data yet)")
-        plt.xlabel("step")
-        self.refresh()
+        """New data: snapshot the series (the model keeps growing) and repaint if the picture changed.
+
+        Late in a long run a new step rarely moves a dot; skipping those repaints is most of the
+        console's idle CPU.
+        """
+        self._lines = [Line(label, list(s.xs), list(s.ys), STYLES[i % len(STYLES)])
+                       for i, (label, s) in enumerate(lines)]
+        old = self._cache[1] if self._cache else None
+        self._version += 1
+        new = self.render()
+        if old is None or new.plain != old.plain or new.spans != old.spans:
+            self.refresh()
+
+    def render(self) -> Text:
+        key = (self.size.width, self.size.height, self._version)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, render(self._lines, self.size.width, self.size.height, self._title))
+        return self._cache[1]

@@ -64,7 +64,7 @@ class RunsPane(Vertical, can_focus=False):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "runs-scan" and event.state == WorkerState.SUCCESS:
-            self.show(event.worker.result)
+            self.show(event.worker.result or [])
 
     def show(self, runs: list[rundir.RunSummary]) -> None:
         self.runs = runs
@@ -134,4 +134,4 @@ class RunsPane(Vertical, can_focus=False):
 
 
 def _clock(t: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "–"
+    return time.strftime("%y-%m-%d %H:%M", time.localtime(t)) if t else "–"
