@@ -34,6 +34,7 @@ class AliceApp(App[int]):
         *(Binding(str(i), f"show_pane('{pane}')", label.split(" ", 1)[1], show=False)
           for i, (pane, label) in enumerate(PANES, start=1)),
         Binding("q", "quit", "Quit"),
+        Binding("question_mark", "toggle_keys", "Keys"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
     ]
 
@@ -118,6 +119,15 @@ class AliceApp(App[int]):
             return
         target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus), widget)
         target.focus()
+
+    def action_toggle_keys(self) -> None:
+        """Every key of the focused pane, with its description (Textual's help panel)."""
+        from textual.widgets import HelpPanel
+
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]

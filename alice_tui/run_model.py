@@ -138,6 +138,11 @@ def fold(view: RunView, ev: dict[str, Any]) -> None:
             if step not in view.checkpoints:
                 view.checkpoints.append(step)
         view.add_log(_log_line(ev, f"checkpoint saved at step {step}: {ev.get('path', '')}"))
+    elif kind == protocol.EVAL and ev.get("source") == "evaluation":
+        # A report written by `alice-tui eval` (no step of its own): one readable line.
+        sig = "significant" if ev.get("significant") else "not significant"
+        view.add_log(_log_line(ev, f"eval {ev.get('name')}: tuned {_pct(ev.get('tuned_accuracy'))} vs base "
+                                   f"{_pct(ev.get('base_accuracy'))} on {ev.get('split')} ({sig})"))
     elif kind == protocol.EVAL:
         x = float(ev.get("step", view.step) or view.step)
         view.eval_loss.add(x, _first(ev, "eval_loss", "loss"))
@@ -159,6 +164,10 @@ def _first(ev: dict[str, Any], *keys: str) -> Any:
         if ev.get(k) is not None:
             return ev[k]
     return None
+
+
+def _pct(v: Any) -> str:
+    return f"{v * 100:.1f}%" if isinstance(v, int | float) else "–"
 
 
 def _short(v: Any) -> str:

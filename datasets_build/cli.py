@@ -90,7 +90,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     recipe = load(args.config)
     if args.workers is not None:
         recipe.workers = max(1, args.workers)
-    dataset_dir = build(recipe, Path(args.out) if args.out else None, progress)
+    # Absolute paths: the console that reads them may run in another directory.
+    dataset_dir = build(recipe, Path(args.out) if args.out else None, progress).resolve()
     manifest_path = dataset_dir / "manifest.json"
     text = summary(load_manifest(manifest_path))
     if args.progress_json:
@@ -113,7 +114,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from datasets_build.pipeline import convert
+    from datasets_build.convert import convert
 
     entry = convert(args.source_type, args.input, args.output, _parse_options(args.option), args.on_error)
     print(json.dumps(entry, indent=2, ensure_ascii=False))

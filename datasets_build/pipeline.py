@@ -64,7 +64,7 @@ def _processed_line(r: Record) -> str:
     return r.split_line[:-1] + ", " + dumps(extra)[1:]
 
 
-def _run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, previous: dict[str, list[Record]],
+def run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, previous: dict[str, list[Record]],
                 filters: list[tuple[str, Callable[[Record], str | None]]], settings: AnnotateSettings,
                 mismatches: dict[str, int], progress: Progress, seen_ids: Counter[str]) -> None:
     name = spec["name"]
@@ -172,7 +172,7 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
         seen_ids: Counter[str] = Counter()
         for spec in recipe.sources:
             run = runs[spec["name"]] = SourceRun(spec)
-            _run_source(recipe, spec, run, tmp, previous, filters, settings, mismatches, progress, seen_ids)
+            run_source(recipe, spec, run, tmp, previous, filters, settings, mismatches, progress, seen_ids)
             previous[spec["name"]] = run.kept
 
         t = time.perf_counter()
@@ -250,39 +250,3 @@ def build_from_recipe(recipe_path: str | Path, out_root: str | Path | None = Non
     except OSError as e:
         raise DataError(f"building {recipe_path}: {e}") from e
 
-
-def convert(source_type: str, input_path: str | Path, output: str | Path, options: dict[str, Any] | None = None,
-            on_error: str = "fail", tokenizer: str = "builtin:tiny-qwen2",
-            progress: Progress | None = None) -> dict[str, Any]:
-    """Run one source file through the per-record steps into `output`; return that source's manifest entry."""
-    from datasets_build.recipe import from_dict
-    from datasets_build.report import build_manifest
-    from datasets_build.splits import SplitResult
-
-    spec = {"type": source_type, "path": str(input_path), **(options or {})}
-    recipe = from_dict({"name": "convert", "version": "v0", "on_error": on_error, "tokenizer": tokenizer,
-                        "sources": [spec]}, path="<convert>")
-    spec = recipe.sources[0]
-    progress = progress or (lambda event: None)
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=output.parent))
-    try:
-        (tmp / "raw").mkdir()
-        (tmp / "processed").mkdir()
-        settings = annotate_settings(recipe)
-        mismatches: dict[str, int] = {}
-        filters: list[tuple[str, Callable[[Record], str | None]]] = [
-            ("validate", validate(recipe.max_tokens)),
-            ("language", language(recipe.drop_language_mismatch, mismatches)),
-            ("dedup", Dedup(recipe.dedup_prefix_chars))]
-        run = SourceRun(spec)
-        _run_source(recipe, spec, run, tmp, {}, filters, settings, mismatches, progress, Counter())
-        os.replace(tmp / "processed" / f"{spec['name']}.jsonl", output)
-        result = SplitResult({s: list(run.kept) if s == "train" else [] for s in SPLITS}, {}, {})
-        manifest = build_manifest(recipe, {spec["name"]: run}, result, {}, 0.0, 0.0)
-        entry: dict[str, Any] = manifest["sources"][spec["name"]]
-        entry["output"] = {"path": str(output), "sha256": sha256_file(output)}
-        return entry
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

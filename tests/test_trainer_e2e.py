@@ -67,6 +67,9 @@ def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
         assert (ckpt / "optimizer.pt").is_file() and (ckpt / "adapter_model.safetensors").is_file()
         assert fx.status(run_dir)["last_checkpoint"] == ckpt_ev["step"]
 
+        ctl(run_dir, "pause")  # and finally a stop while paused: it checkpoints the held step and exits
+        fx.wait_for(lambda: fx.status(run_dir)["state"] == protocol.PAUSED, 120, "the second pause")
+        held = fx.status(run_dir)["step"]
         ctl(run_dir, "stop")
         fx.wait_for(lambda: not rundir.pid_alive(pid), 180, "the trainer to exit after stop")
     finally:
@@ -76,7 +79,7 @@ def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
     states = fx.states(run_dir)
     assert states[-1] == protocol.STOPPED and protocol.PAUSED in states
     summary = rundir.summarize(run_dir)
-    assert summary.state == protocol.STOPPED and 1 <= summary.step < 60
+    assert summary.state == protocol.STOPPED and summary.step == held and held < 60
     assert rundir.newest_complete_checkpoint(run_dir) == run_dir / f"checkpoint-{summary.step}"
     steps = [e["step"] for e in fx.events(run_dir, protocol.STEP)]
     assert steps == list(range(1, summary.step + 1))  # every step logged once, in order, across the pause

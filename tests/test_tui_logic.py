@@ -166,3 +166,22 @@ def test_samples_read_pages_and_find_placeholders(tmp_path: Path) -> None:
         assert "record 6" in str(e)
     else:
         raise AssertionError("a broken line must be reported with its record number")
+
+
+def test_eval_events_plot_trainer_evals_and_log_evaluation_reports() -> None:
+    view = run_model.RunView(Path("r"))
+    run_model.fold(view, {"seq": 1, "t": T0, "type": "eval", "step": 20, "eval_loss": 0.5,
+                          "eval_rewards/accuracies": 0.75})
+    assert (view.eval_loss.xs, view.eval_acc.ys) == ([20.0], [0.75])
+    run_model.fold(view, {"seq": 2, "t": T0, "type": "eval", "source": "evaluation", "name": "final-test",
+                          "split": "test", "base_accuracy": 0.5, "tuned_accuracy": 0.7, "significant": True})
+    assert len(view.eval_acc) == 1
+    assert view.log[-1].endswith("eval final-test: tuned 70.0% vs base 50.0% on test (significant)")
+
+
+def test_step_notices_coalesce_per_run() -> None:
+    from alice_tui.messages import EventsReady
+
+    a, b = Path("a"), Path("b")
+    assert EventsReady(a).can_replace(EventsReady(a))
+    assert not EventsReady(a).can_replace(EventsReady(b))

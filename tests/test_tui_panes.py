@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,38 @@ async def test_light_theme_toggle(tmp_path: Path, key: str) -> None:
         assert app.theme == "textual-dark"
         await pilot.press(key)
         assert app.theme == "textual-light"
+
+
+@pytest.mark.slow
+async def test_dataset_pane_builds_the_demo_recipe_live(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "runs", clock=lambda: T0, base=ROOT, initial_pane="dataset",
+                   config_path=ROOT / "configs/demo.yaml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one("DatasetPane")
+        app.query_one("#recipe").value = str(ROOT / "configs/data_demo.yaml")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: bool(pane.stages), 60, "stage progress")
+        await wait_until(pilot, lambda: not pane.building, 180, "build finished")
+        assert not [n for n in notes(app) if "failed" in n], notes(app)
+        assert any(k.startswith("pii") for k in pane.stages) and "splits" in pane.stages
+        assert pane.split_dir is not None and pane.split_dir.is_relative_to(tmp_path / "runs" / "data")
+        await wait_until(pilot, lambda: len(app.query("ManifestTables DataTable")) > 3, 10, "manifest tables")
+        sources = next(t for t in app.query("ManifestTables DataTable").results(DataTable)
+                       if str(t.get_row_at(0)[0]).endswith("_synthetic"))
+        assert sources.row_count == 2
+        await pilot.press("v")
+        browser = app.query_one(SampleBrowser)
+        assert browser.path is not None and browser.path.name == "train.jsonl" and browser.count > 1000
+        # The builder masks PII; the browser marks the placeholders it left.
+        def marked() -> list[str]:
+            out = []
+            for w in ("prompt", "chosen", "rejected"):
+                r = app.query_one(f"#{w}-text").render()
+                out += [str(r)[s.start:s.end] for s in getattr(r, "spans", [])]
+            return [m for m in out if re.fullmatch(r"<[A-Z_]+>", m)]
+
+        for _ in range(30):
+            if marked():
+                break
+            await pilot.press("right")
+        assert set(marked()) <= {"<EMAIL>", "<PHONE>", "<PERSONNUMMER>", "<CASE_ID>"} and marked()

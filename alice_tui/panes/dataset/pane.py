@@ -143,8 +143,9 @@ class DatasetPane(Vertical, can_focus=True):
         worker = get_current_worker()
         last: dict[str, Any] = {}
         output: list[str] = []
-        for obj in subprocess_lines.run_json_lines(subprocess_lines.dataset_build_command(recipe),
-                                                   lambda: worker.is_cancelled):
+        # Built datasets live beside the runs (outputs/data by default), where `o` looks for them.
+        cmd = subprocess_lines.dataset_build_command(recipe, self.locations.runs_dir / "data")
+        for obj in subprocess_lines.run_json_lines(cmd, lambda: worker.is_cancelled):
             event = obj.get("event")
             if "stage" in obj and event is None:
                 key = f"{obj['stage']} {obj.get('source') or ''}".strip()
@@ -155,7 +156,7 @@ class DatasetPane(Vertical, can_focus=True):
                 output.append(obj["line"])
             elif event == "exit":
                 if last.get("event") == "done":
-                    ds = last.get("dataset_dir")
+                    ds = last.get("splits_dir") or last.get("dataset_dir")
                     mf = last.get("manifest")
                     self.post_message(self.BuildFinished(True, f"built {ds}", Path(ds) if ds else None,
                                                          Path(mf) if mf else None))
