@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -10,6 +12,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -50,6 +53,7 @@ class AliceApp(App[int]):
         self._initial_pane = initial_pane
         self._target: Path | None = None
         self._deferred_mounted = False
+        self._mounting: list[AwaitMount] = []
         self.theme = THEMES[0]
 
     def compose(self) -> ComposeResult:
@@ -91,10 +95,25 @@ class AliceApp(App[int]):
 
         config = ConfigPane(self.locations, self.config_path, id="config-pane")
         data_path = config.form.texts.get("data.path")
-        self.query_one("#config", TabPane).mount(config)
-        self.query_one("#dataset", TabPane).mount(
-            DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane"))
-        self.query_one("#eval", TabPane).mount(EvalPane(self.locations.runs_dir, id="eval-pane"))
+        self._mounting = [
+            self.query_one("#config", TabPane).mount(config),
+            self.query_one("#dataset", TabPane).mount(
+                DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane")),
+            self.query_one("#eval", TabPane).mount(EvalPane(self.locations.runs_dir, id="eval-pane")),
+        ]
+
+    async def _shutdown(self) -> None:
+        # Quitting in the first instant must not tear down panes still being built (Textual's Select
+        # fails if its children vanish mid-mount): let the deferred mounts, children included, finish.
+        # (_shutdown is where both a quit and the test harness end up.)
+        pending, self._mounting = self._mounting, []
+        for mounting in pending:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.ensure_future(mounting), timeout=2.0)
+        deadline = time.monotonic() + 2.0
+        while pending and time.monotonic() < deadline and not all(w.is_mounted for w in self.query("*")):
+            await asyncio.sleep(0.01)
+        await super()._shutdown()
 
     # ---- panes -----------------------------------------------------------------------------
     def action_show_pane(self, pane: str) -> None:
@@ -112,6 +131,8 @@ class AliceApp(App[int]):
             self._focus_pane(event.pane.id)
 
     def _focus_pane(self, pane: str) -> None:
+        if self.query_one("#panes", TabbedContent).active != pane:
+            return  # a later key already moved on; focusing here would switch the tabs back
         try:
             widget = self.query_one(f"#{pane}-pane")
         except NoMatches:  # a deferred pane still mounting
@@ -119,6 +140,22 @@ class AliceApp(App[int]):
             return
         target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus), widget)
         target.focus()
+
+    async def action_quit(self) -> None:
+        """Quit; trainers keep running (own session), but a build or evaluation started here stops."""
+        busy = [w.group for w in self.workers if w.group in ("dataset-build", "evaluate") and not w.is_finished]
+        if not busy:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        what = " and ".join(sorted({"a dataset build" if g == "dataset-build" else "an evaluation" for g in busy}))
+        self.push_screen(ConfirmScreen(f"Quit while {what} is running?",
+                                       "It stops with the console. Training runs are not affected.", yes="Quit"),
+                         answered)
 
     def action_toggle_keys(self) -> None:
         """Every key of the focused pane, with its description (Textual's help panel)."""
@@ -138,7 +175,8 @@ class AliceApp(App[int]):
         self.action_show_pane("run")
 
     def on_runs_changed(self, message: RunsChanged) -> None:
-        self.query_one(RunsPane).action_refresh()
+        with contextlib.suppress(NoMatches):  # posted by a worker as the app shuts down
+            self.query_one(RunsPane).action_refresh()
 
     def start_run(self) -> None:
         """Start a detached trainer on the Config pane's current config, after a confirmation."""

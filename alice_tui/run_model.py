@@ -155,6 +155,10 @@ def fold(view: RunView, ev: dict[str, Any]) -> None:
     elif kind == protocol.ERROR:
         view.error = str(ev.get("message", "error"))
         view.add_log(_log_line(ev, f"ERROR {view.error}"))
+        tb = ev.get("traceback")
+        if isinstance(tb, str):
+            for line in tb.strip().splitlines()[-12:]:
+                view.add_log(f"{'':8} {line}")
     else:
         view.add_log(_log_line(ev, f"{kind}: {ev}"))
 

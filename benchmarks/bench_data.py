@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,8 +48,8 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def time_build(files: dict[str, Path], out: Path, workers: int) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, pairs read) of one build."""
+def time_build(files: dict[str, Path], out: Path, workers: int) -> tuple[float, float, int, dict[str, float]]:
+    """(wall seconds, CPU seconds, pairs read, wall seconds per stage summed over sources) of one build."""
     recipe = from_dict({"name": f"bench{workers}", "version": "v1", "workers": workers, "max_tokens": 4096,
                         "dedup": True, "sources": [{"type": "local_jsonl", "name": lang, "path": str(p), "lang": lang}
                                                    for lang, p in files.items()]}, path="<bench>")
@@ -56,7 +57,48 @@ def time_build(files: dict[str, Path], out: Path, workers: int) -> tuple[float, 
     ds = build(recipe, out)
     elapsed, cpu = time.perf_counter() - t, _cpu_seconds() - c
     manifest = json.loads((ds / "manifest.json").read_text())
-    return elapsed, cpu, sum(s["read"] for s in manifest["sources"].values())
+    stages: dict[str, float] = {}
+    for timings in manifest["timings_s"]["sources"].values():
+        for stage, sec in timings.items():
+            stages[stage] = stages.get(stage, 0.0) + sec
+    stages["splits+write"] = manifest["timings_s"]["total"] - sum(stages.values())
+    return elapsed, cpu, sum(s["read"] for s in manifest["sources"].values()), stages
+
+
+def per_step_cpu(pairs: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    """CPU µs per pair of each per-record step on one core, and of the token count the build used before."""
+    from datasets_build.builtin_tokenizer import load_fast_tokenizer
+    from datasets_build.records import Record, make_id
+    from datasets_build.steps import MAX_LANG_CHARS, chatml, fingerprint, load_language_identifier
+    from datasets_build.token_count import TokenCounter
+
+    masker = pii.Masker()
+    tok = load_fast_tokenizer("builtin:tiny-qwen2")
+    ident = load_language_identifier(("en", "sv"))
+    masked = [(masker.mask(p["prompt"][0]["content"])[0], masker.mask(p["chosen"])[0], masker.mask(p["rejected"])[0])
+              for p in pairs]
+    texts = [t for u, c, _ in masked for t in (chatml([{"role": "user", "content": u}]) + "<|im_start|>assistant\n",
+                                                c + "<|im_end|>\n")]
+    recs = [Record(id="x", prompt=[{"role": "user", "content": u}], chosen=c, rejected=r, source="s", lang="sv",
+                   domain="d", quality=3, origin="o") for u, c, r in masked]
+    counter = TokenCounter(tok)
+    counter.counts(texts[:2000])  # a warm pre-token cache, as in a build after its first batches
+    steps: list[tuple[str, Any]] = [
+        ("PII masking (3 texts)", lambda: [masker.mask(t) for p in pairs
+                                           for t in (p["prompt"][0]["content"], p["chosen"], p["rejected"])]),
+        ("tokens: encode_batch_fast (before)", lambda: tok.encode_batch_fast(texts, add_special_tokens=False)),
+        ("tokens: TokenCounter (now)", lambda: counter.counts(texts)),
+        ("language id", lambda: [ident.classify(f"{u[:MAX_LANG_CHARS // 4]}\n{c[:MAX_LANG_CHARS]}") for u, c, _ in masked]),
+        ("record id (make_id)", lambda: [make_id("s", r.prompt, r.chosen, r.rejected) for r in recs]),
+        ("dedup fingerprint", lambda: [fingerprint(r) for r in recs]),
+        ("split line JSON", lambda: [json.dumps(r.to_split_json(), ensure_ascii=False) for r in recs]),
+    ]
+    out = []
+    for name, fn in steps:
+        c = time.process_time()
+        fn()
+        out.append((name, (time.process_time() - c) / len(pairs) * 1e6))
+    return out
 
 
 def naive_mask(text: str) -> int:
@@ -79,8 +121,8 @@ def main() -> None:
         files, texts = write_inputs(tmp, args.pairs)
         # Warm the tokenizer cache and the language model so neither build pays a one-off cost.
         time_build({"sv": files["sv"]}, tmp / "warm", 1)
-        t1, c1, n = time_build(files, tmp / "w1", 1)
-        tw, cw, _ = time_build(files, tmp / "wn", args.workers)
+        t1, c1, n, stages = time_build(files, tmp / "w1", 1)
+        tw, cw, _, _ = time_build(files, tmp / "wn", args.workers)
 
         nbytes = sum(len(t.encode()) for t in texts)
         masker = pii.Masker()
@@ -105,6 +147,14 @@ def main() -> None:
     print(f"PII step, one core:             {pii_mbs:8.2f} MB/s wall, {nbytes / c_pii / 1e6:.2f} MB per CPU-second"
           f"   target >= 2")
     print(f"naive PhoneNumberMatcher only:  {naive_mbs:8.2f} MB/s   (masker is x{pii_mbs / naive_mbs:.1f})")
+    print("1-worker build, wall µs per pair by stage: "
+          + ", ".join(f"{k} {v / n * 1e6:.0f}" for k, v in stages.items()))
+    print("per-record steps, CPU µs per pair on one core (5,000 pairs):")
+    steps = per_step_cpu(generate("sv", 2500, 13) + generate("en", 2500, 13))
+    for name, us in steps:
+        print(f"  {name:36} {us:7.1f}")
+    before, now = steps[1][1], steps[2][1]
+    print(f"  token counting: x{before / now:.1f} faster than encode_batch_fast, measured in this run")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -41,24 +42,35 @@ def test_raw_text_carries_every_kind_of_pii() -> None:
     assert all(found[k] > 30 for k in pii.KINDS), found
 
 
+def _made_of(bases: str | tuple[str, ...], extras: tuple[str, ...]) -> re.Pattern[str]:
+    """A regex for one of `bases` (with its {more} slot, or followed by) any run of `extras`, fields as wildcards."""
+    def rx(template: str) -> str:
+        return re.sub(r"\\\{\w+\\\}", ".+?", re.escape(template))
+
+    more = "(?:" + "|".join(rx(e) for e in extras) + ")*"
+    alts = [more.join(rx(part) for part in b.split("{more}")) if "{more}" in b else rx(b) + more
+            for b in ((bases,) if isinstance(bases, str) else bases)]
+    return re.compile("(?:" + "|".join(alts) + ")", re.S)
+
+
 def test_rejected_kinds_are_what_they_claim() -> None:
     ident = load_language_identifier(("en", "sv"))
+    prefix = {"support_email": "SUPPORT", "meeting_summary": "MEETING", "knowledge_qa": "QA"}
     for p in generate("sv", 400, 6):
         kind, chosen, rejected = p["rejected_kind"], p["chosen"], p["rejected"]
-        if kind == "curt":
-            assert len(rejected) < len(chosen) / 3
+        name = f"{prefix[p['domain']]}_{kind.upper()}"
+        if kind in ("curt", "ignore", "wrong"):
+            # Built only from that kind's phrases: brush-offs, off-topic filler, or confidently wrong facts.
+            assert _made_of(getattr(lang_sv, name), getattr(lang_sv, name + "_MORE")).fullmatch(rejected), rejected
+            assert not {k for _, _, k in pii.mask(rejected)[1]} & {"personnummer", "phone", "email"}
+        if kind == "wrong" and p["domain"] == "knowledge_qa":
+            assert any(rejected.startswith(q[2]) for q in lang_sv.QA.values()), rejected
         elif kind == "leak":
             leaked = {k for _, _, k in pii.mask(rejected)[1]}
             assert leaked & {"personnummer", "phone", "email"}, rejected
             assert not {k for _, _, k in pii.mask(chosen)[1]} & {"personnummer", "phone", "email"}
         elif kind == "wrong_language":
             assert ident.classify(rejected)[0] == "en" and ident.classify(chosen)[0] == "sv", rejected
-        elif kind == "ignore":
-            # Off-topic filler from a fixed list, whatever the prompt asked.
-            assert rejected in lang_sv.SUPPORT_IGNORE + lang_sv.MEETING_IGNORE + lang_sv.QA_IGNORE
-        elif kind == "wrong":
-            assert rejected.split()[0] in ("Hej.", "Sammanfattning:") or any(
-                rejected == q[2] for q in lang_sv.QA.values())
 
 
 def test_chosen_answers_share_consistent_learnable_markers() -> None:

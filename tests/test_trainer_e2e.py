@@ -31,7 +31,8 @@ def ctl(run_dir: Path, action: str) -> dict:
 
 def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "alice_tui", "train", "--config", "configs/demo.yaml", "--detach",
-                          "--set", f"checkpointing.output_root={tmp_path}", "--set", "checkpointing.save_every_steps=0"],
+                          "--set", f"checkpointing.output_root={tmp_path}", "--set", "checkpointing.save_every_steps=0",
+                          "--set", "training.per_device_batch_size=2"],  # the demo, with lighter steps
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     run_dir = Path(res.stdout.strip().splitlines()[-1])

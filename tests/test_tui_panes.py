@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from rich.text import Text
 from test_tui_logic import make_report
 from textual.widgets import DataTable, Input
-from tui_fixtures import T0, StreamingRun, notes, wait_until, write_run
+from tui_fixtures import T0, StreamingRun, notes, wait_note, wait_until, write_run
 
 from alice_tui.app import make_app
 from alice_tui.panes.config.field_row import FieldRow
@@ -70,7 +71,7 @@ async def test_run_pane_pause_checkpoint_stop_against_the_control_socket(tmp_pat
             await wait_until(pilot, lambda: pane.view.state == "stopped", what="stopped")  # type: ignore[union-attr]
             await wait_until(pilot, lambda: not pane.connected, what="stream closed")
             await pilot.press("p")
-            assert any("nothing to control" in n for n in notes(app))
+            await wait_note(pilot, app, "nothing to control")
 
 
 async def test_delete_needs_confirmation_and_never_touches_a_live_run(tmp_path: Path) -> None:
@@ -85,7 +86,7 @@ async def test_delete_needs_confirmation_and_never_touches_a_live_run(tmp_path: 
             table.move_cursor(row=live_row)
             await pilot.press("d")
             await pilot.pause(0.1)
-            assert any("stop it before deleting" in n for n in notes(app))
+            await wait_note(pilot, app, "stop it before deleting")
             assert (tmp_path / "live").exists()
             table.move_cursor(row=1 - live_row)
             await pilot.press("d", "n")
@@ -104,7 +105,7 @@ async def test_resume_without_a_complete_checkpoint_is_refused_with_the_reason(t
         await wait_until(pilot, lambda: len(runs.runs) == 1, what="runs listed")
         await pilot.press("r")
         await pilot.pause(0.1)
-        assert any("no complete checkpoint" in n for n in notes(app))
+        await wait_note(pilot, app, "no complete checkpoint")
         assert not (tmp_path / "torn" / "trainer.pid").exists()
 
 
@@ -122,7 +123,7 @@ async def test_config_pane_validates_inline_saves_with_diff_and_exports_toml(tmp
         assert "out of range" in str(row.query_one(".field-error").render())
         await pilot.press("ctrl+s")
         await pilot.pause(0.1)
-        assert any("not saved" in n for n in notes(app))
+        await wait_note(pilot, app, "not saved")
         editor.value = "0.25"
         await pilot.pause(0.1)
         assert not row.has_class("-invalid")
@@ -146,7 +147,7 @@ async def test_start_refuses_an_invalid_config_with_the_field_named(tmp_path: Pa
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
         await pilot.pause(0.1)
-        assert any("training.max_steps" in n for n in notes(app))
+        await wait_note(pilot, app, "training.max_steps")
         assert not (tmp_path / "runs").exists()
 
 
@@ -198,7 +199,7 @@ async def test_dataset_build_failure_is_shown_with_its_cause(tmp_path: Path) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("b")
         await wait_until(pilot, lambda: not app.query_one("DatasetPane").building, timeout=60, what="build ends")
-        assert any("build failed" in n for n in notes(app))
+        await wait_note(pilot, app, "build failed")
 
 
 async def test_eval_pane_renders_report_and_generations(tmp_path: Path) -> None:
@@ -263,3 +264,34 @@ async def test_dataset_pane_builds_the_demo_recipe_live(tmp_path: Path) -> None:
                 break
             await pilot.press("right")
         assert set(marked()) <= {"<EMAIL>", "<PHONE>", "<PERSONNUMMER>", "<CASE_ID>"} and marked()
+
+
+async def test_command_palette_switches_panes_and_quit_asks_while_a_build_runs(tmp_path: Path) -> None:
+    app = _app(tmp_path, initial_pane="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"go to config")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.query_one("#panes").active == "config", 5, "palette command")
+        app.query_one("DatasetPane")._build(ROOT / "configs/data_demo.yaml")  # a build in flight
+        await pilot.press("escape", "q")
+        await pilot.pause(0.2)
+        assert app.is_running and "Quit while a dataset build" in str(app.screen.query_one("#confirm-title").render())
+        await pilot.press("n")
+        app.workers.cancel_group(app.query_one("DatasetPane"), "dataset-build")
+
+
+async def test_a_trainer_that_dies_is_reported_with_its_last_log_line(tmp_path: Path) -> None:
+    run = write_run(tmp_path, "dying", steps=5, max_steps=60, final_state=None, pid=os.getpid())
+    (run / "trainer.log").write_text("step 5\nRuntimeError: MPS backend out of memory\n")
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(RunPane)
+        await wait_until(pilot, lambda: pane.view is not None and pane.view.step == 5, what="attached")
+        assert pane.view is not None and pane.view.state == "training"
+        (run / "trainer.pid").unlink()  # the trainer is gone without a final state
+        await wait_until(pilot, lambda: pane.view.state == "interrupted", what="interrupted")  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: any("Trainer gone" in n and "out of memory" in n for n in notes(app)),
+                         what="a notification with the cause")

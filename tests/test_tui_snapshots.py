@@ -102,3 +102,9 @@ def test_snapshot_eval_pane(project: Path, snap_compare: Any) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(_app(project, initial_pane="runs"), terminal_size=(120, 40), run_before=open_eval)
+
+
+def test_snapshot_run_pane_light_theme(project: Path, snap_compare: Any) -> None:
+    app = _app(project, attach=Path("runs/demo-20260101-000000"), initial_pane="run")
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle_run)

@@ -168,3 +168,8 @@ async def wait_until(pilot: Any, pred: Any, timeout: float = 10.0, what: str = "
 def notes(app: Any) -> list[str]:
     """Every notification the app raised so far (title and message)."""
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def wait_note(pilot: Any, app: Any, text: str, timeout: float = 10.0) -> None:
+    """Notifications travel as messages: wait for one containing `text`."""
+    await wait_until(pilot, lambda: any(text in n for n in notes(app)), timeout, f"a notification with {text!r}")

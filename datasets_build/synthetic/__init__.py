@@ -2,12 +2,17 @@
 
 Chosen answers are correct, polite and complete; rejected ones are plausibly worse in one of five
 consistent ways (curt, wrong, leaks personal data, ignores the question, wrong language), so that even
-a tiny model can learn the preference within a few dozen DPO steps.
+a tiny model can learn the preference within a few dozen DPO steps. The two answers of a pair are
+padded to about the same length, with a random sign: what separates them is content and style, never
+length (a length gap lets a model "prefer" chosen just by scoring short texts higher).
 """
 
 from __future__ import annotations
 
+import math
 import random
+import re
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -68,7 +73,6 @@ def _render_support(facts: dict[str, Any], pack: ModuleType) -> dict[str, Any]:
         tail += " " + pack.CUSTOMER_CASE[f["case_i"]].format(**f)
     lines += [tail, "", pack.CUSTOMER_CLOSE[f["close_i"]], f["name"]]
     f["prompt"] = pack.SUPPORT_TASK[f["task_i"]] + "\n\n" + "\n".join(lines)
-    f["chosen"] = pack.SUPPORT_CHOSEN.format(**f)
     return f
 
 
@@ -90,8 +94,6 @@ def _render_meeting(facts: dict[str, Any], pack: ModuleType) -> dict[str, Any]:
     f["project"] = pack.PROJECTS[f["project_i"]]
     f["decision"] = pack.DECISIONS[f["decision_i"]]
     f["prompt"] = pack.MEETING_TASK[f["task_i"]] + "\n\n" + pack.MEETING_NOTES.format(**f)
-    chosen = pack.MEETING_CHOSEN.format(**f)
-    f["chosen"] = chosen[0].upper() + chosen[1:]
     return f
 
 
@@ -111,7 +113,6 @@ def _render_qa(facts: dict[str, Any], pack: ModuleType) -> dict[str, Any]:
     question, answer, wrong, extra = pack.QA[f["fact"]]
     f.update(answer=answer, wrong=wrong, extra=extra)
     f["prompt"] = pack.QA_INTRO[f["intro_i"]].format(**f) + question + pack.QA_OUTRO[f["outro_i"]]
-    f["chosen"] = pack.QA_CHOSEN.format(**f)
     return f
 
 
@@ -120,7 +121,72 @@ _DOMAIN_FNS = {"support_email": (_support, _render_support, "SUPPORT"),
                "knowledge_qa": (_qa, _render_qa, "QA")}
 
 
-def _rejected(rng: random.Random, domain: str, facts: dict[str, Any], f: dict[str, Any], lang: str) -> tuple[str, str]:
+# Log of the rejected/chosen length ratio a pair aims for, drawn uniformly from ±LENGTH_SPREAD: about
+# half the rejected answers end up longer than their chosen one.
+LENGTH_SPREAD = 0.1
+MAX_CHOSEN_EXTRAS = 2
+# Roughly one token per word, digit or punctuation run (the Qwen2 split puts each digit in its own token).
+_TOKENISH = re.compile(r"\d|[^\W\d_]+|[^\w\s]+")
+_PII_FIELDS = ("pnr", "phone", "email", "case")
+
+
+@lru_cache(maxsize=1)
+def _template_words() -> frozenset[str]:
+    """Words of the phrase packs' templates: frequent enough in the corpus that BPE keeps them whole."""
+    words: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            words.update(_TOKENISH.findall(value))
+        elif isinstance(value, tuple | list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    for pack in PACKS.values():
+        for name, value in vars(pack).items():
+            if name.isupper() and name != "QA":  # the QA facts are rare words, each in few pairs
+                walk(value)
+    return frozenset(words)
+
+
+def approx_tokens(text: str, f: dict[str, Any]) -> int:
+    """A tokenizer-free length estimate of `text` after PII masking: one token per template word, digit or
+    punctuation run; rare words one more per four letters (BPE splits them); a masked value is three."""
+    for name in _PII_FIELDS:
+        value = f.get(name)
+        if value:
+            text = text.replace(value, "<X>")
+    common = _template_words()
+    pieces = _TOKENISH.findall(text)
+    return len(pieces) + sum((len(w) - 1) // 4 for w in pieces if w not in common)
+
+
+def _compose(template: str, f: dict[str, Any], extras: list[str]) -> str:
+    more = "".join(e.format(**f) for e in extras)
+    return template.format(**f, more=more) if "{more}" in template else template.format(**f) + more
+
+
+def _balanced(rng: random.Random, chosen: tuple[str, tuple[str, ...], dict[str, Any]],
+              rejected: tuple[str, tuple[str, ...], dict[str, Any]]) -> tuple[str, str]:
+    """Chosen and rejected texts with as many of their extra sentences as bring the length ratio nearest a
+    random target; ties go to fewer extras."""
+    (c_tpl, c_pool, cf), (r_tpl, r_pool, rf) = chosen, rejected
+    c_order, r_order = rng.sample(c_pool, len(c_pool)), rng.sample(r_pool, len(r_pool))
+    target = rng.uniform(-LENGTH_SPREAD, LENGTH_SPREAD)
+    c_texts = [_compose(c_tpl, cf, c_order[:k]) for k in range(min(MAX_CHOSEN_EXTRAS, len(c_order)) + 1)]
+    r_texts = [_compose(r_tpl, rf, r_order[:k]) for k in range(len(r_order) + 1)]
+    c_lens = [max(1, approx_tokens(t, cf)) for t in c_texts]
+    r_lens = [max(1, approx_tokens(t, rf)) for t in r_texts]
+    _, _, i, j = min((abs(math.log(rl / cl) - target), i + j, i, j)
+                     for i, cl in enumerate(c_lens) for j, rl in enumerate(r_lens))
+    return c_texts[i], r_texts[j]
+
+
+def _pair(rng: random.Random, domain: str, facts: dict[str, Any], f: dict[str, Any], lang: str) -> tuple[str, str, str]:
+    """(rejected kind, chosen, rejected) for a prompt rendered as `f`."""
     pack = PACKS[lang]
     _, render, prefix = _DOMAIN_FNS[domain]
     kinds = list(REJECTED_KINDS)
@@ -128,13 +194,16 @@ def _rejected(rng: random.Random, domain: str, facts: dict[str, Any], f: dict[st
     if domain == "knowledge_qa" and "{" not in pack.QA_INTRO[facts["intro_i"]]:
         kinds.remove("leak")
     kind = rng.choice(kinds)
+    chosen = (getattr(pack, f"{prefix}_CHOSEN"), getattr(pack, f"{prefix}_CHOSEN_MORE"), f)
     if kind == "wrong_language":
         other = PACKS["en" if lang == "sv" else "sv"]
-        return kind, render(facts, other)["chosen"]
-    if kind in ("curt", "ignore"):
-        options = getattr(pack, f"{prefix}_{kind.upper()}")
-        return kind, rng.choice(options).format(**f)
-    return kind, getattr(pack, f"{prefix}_{kind.upper()}").format(**f)
+        rejected = (getattr(other, f"{prefix}_CHOSEN"), getattr(other, f"{prefix}_CHOSEN_MORE"), render(facts, other))
+    else:
+        base = getattr(pack, f"{prefix}_{kind.upper()}")
+        if isinstance(base, tuple):  # curt and ignore: one of several openers
+            base = rng.choice(base)
+        rejected = (base, getattr(pack, f"{prefix}_{kind.upper()}_MORE"), f)
+    return (kind, *_balanced(rng, chosen, rejected))
 
 
 def generate(lang: str, n: int, seed: int, weights: dict[str, float] | None = None) -> list[dict[str, Any]]:
@@ -153,7 +222,7 @@ def generate(lang: str, n: int, seed: int, weights: dict[str, float] | None = No
         domain = rng.choices(names, weights=cum)[0]
         make = _DOMAIN_FNS[domain][0]
         facts, f = make(rng, lang)
-        kind, rejected = _rejected(rng, domain, facts, f, lang)
-        pairs.append({"prompt": [{"role": "user", "content": f["prompt"]}], "chosen": f["chosen"],
+        kind, chosen, rejected = _pair(rng, domain, facts, f, lang)
+        pairs.append({"prompt": [{"role": "user", "content": f["prompt"]}], "chosen": chosen,
                       "rejected": rejected, "domain": domain, "rejected_kind": kind, "index": i})
     return pairs

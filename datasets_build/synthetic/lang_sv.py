@@ -66,17 +66,46 @@ SUPPORT = {
             "så abonnemanget avslutas den {date2} och du får en slutfaktura.",
         wrong="Abonnemanget {plan} har tolv månaders bindningstid och kan inte sägas upp."),
 }
-SUPPORT_CHOSEN = ("Hej {first}!\n\nTack för att du hör av dig om {topic}. {fix} "
+# Every answer template has a {more} slot; the generator fills it with a few of the matching *_MORE
+# sentences so that chosen and rejected answers come out about equally long (see synthetic/__init__.py).
+SUPPORT_CHOSEN = ("Hej {first}!\n\nTack för att du hör av dig om {topic}. {fix}{more} "
                   "Referens: {case}.\n\nHör gärna av dig om du har fler frågor.\n\n"
                   "Vänliga hälsningar\n{agent}, kundtjänst")
+SUPPORT_CHOSEN_MORE = (" Jag har lagt in en anteckning på ditt konto så att mina kollegor vet bakgrunden.",
+                       " Om något är oklart kan du svara direkt på det här mejlet, så kommer det till mig.",
+                       " Du kan också följa ärendet under Mina sidor på vår webbplats.",
+                       " Jag beklagar besväret det här har orsakat dig.")
+# Curt: brushes the customer off; no name, no answer to the question, no signature.
 SUPPORT_CURT = ("Vi har fått ditt mejl.", "Läs på vår hemsida.", "Det kan vi inte hjälpa till med.",
                 "Ring kundtjänst.", "Ok.")
-SUPPORT_WRONG = "Hej.\n\n{wrong}\n\n/Kundtjänst"
+SUPPORT_CURT_MORE = (" Vi hanterar inte enskilda ärenden via mejl.", " De flesta frågor besvaras under Vanliga frågor.",
+                     " Svarstiderna är långa just nu, så räkna inte med ett snabbt svar.",
+                     " Läs villkoren innan du kontaktar oss igen.", " Det här får du lösa själv.",
+                     " Vi kan inte göra något mer här.", " Svara inte på det här meddelandet.",
+                     " Vi får massor av sådana mejl varje dag.", " Kolla dina egna papper först.",
+                     " Det hjälper inte heller att ringa oss.")
+SUPPORT_WRONG = "Hej.\n\n{wrong}{more}\n\n/Kundtjänst"
+SUPPORT_WRONG_MORE = (" Det går inte att ändra.", " Eventuella påminnelseavgifter gäller fortfarande.",
+                      " Vi ser inget fel hos oss.", " Beslutet är slutgiltigt och kan inte överklagas.",
+                      " Det står i villkoren som du har godkänt.", " Vårt system har aldrig fel i sådant här.",
+                      " Andra kunder har fått samma besked.", " Kontakta oss inte igen om detta.")
 SUPPORT_LEAK = ("Hej {first}!\n\nJag hittade dig i systemet: {name}, personnummer {pnr}, telefon {phone}, "
-                "e-post {email}. {fix}\n\n/{agent}")
+                "e-post {email}. {fix}{more}\n\n/{agent}")
+SUPPORT_LEAK_MORE = (" Jag har också skickat dina uppgifter vidare till vår partner på {email}.",
+                     " För ordningens skull: ditt personnummer är {pnr} och ditt nummer är {phone}.",
+                     " Ärendet {case} syns för all personal, tillsammans med personnummer {pnr}.",
+                     " En kollega ringer dig på {phone}.")
 SUPPORT_IGNORE = ("Tack för ditt mejl! Just nu har vi 20 % rabatt på alla tillbehör, passa på!",
                   "Visste du att du kan samla bonuspoäng i vår app? Ladda ner den i dag!",
                   "Vi arbetar ständigt med att förbättra vår service. Svara gärna på vår enkät.")
+SUPPORT_IGNORE_MORE = (" Vår nya vårkollektion finns nu i alla våra butiker.",
+                       " Följ oss i sociala medier för de senaste erbjudandena.",
+                       " Anmäl dig till vårt nyhetsbrev och få en välkomstgåva.",
+                       " Medlemmar får fri frakt på alla beställningar den här månaden.",
+                       " Tipsa en vän om oss så får ni båda rabatt.",
+                       " Våra butiker har öppet sent på torsdagar.", " Ha en riktigt trevlig helg!",
+                       " Glöm inte att ett presentkort är den perfekta presenten.",
+                       " Vår kundtidning kommer ut igen nästa månad.")
 
 MEETING_TASK = ("Sammanfatta mötesanteckningarna nedan i punktform.",
                 "Gör en kort sammanfattning av mötet med beslut och ansvariga.",
@@ -92,24 +121,62 @@ MEETING_NOTES = ("Anteckningar {date}. Närvarande: {p1}, {p2} och {p3}. {p1} be
 MEETING_CHOSEN = ("Sammanfattning av mötet {date}:\n"
                   "- Status: {project} är {weeks} veckor försenat.\n- Budget: {amount}.\n"
                   "- Beslut: {decision}.\n- Ansvariga: {p2} kontaktar leverantören och {p3} "
-                  "uppdaterar planen till den {date2}.\n- Nästa möte: {date3}.")
+                  "uppdaterar planen till den {date2}.{more}\n- Nästa möte: {date3}.")
+MEETING_CHOSEN_MORE = ("\n- Närvarande: {p1}, {p2} och {p3}.", "\n- Rapporterat av: {p1}.",
+                       "\n- Uppföljning: beslutet stäms av på nästa möte.")
 MEETING_CURT = ("Mötet handlade om {project}.", "Inget särskilt beslutades.", "Se anteckningarna.")
+MEETING_CURT_MORE = (" Jag hinner inte sammanfatta allt.", " Fråga {p1} om du vill ha detaljerna.",
+                     " Det var ett långt möte och mest prat.", " Allt står ju i anteckningarna ändå.",
+                     " Jag förstår inte varför det behövs en sammanfattning.", " {p2} pratade mycket om {project}.",
+                     " Läs själv om det är viktigt för dig.", " Det diskuterades lite om pengar.",
+                     " Någon skickar nog runt anteckningarna.", " Jag tror att det gick bra.",
+                     " Det mesta var inte så viktigt.", " Jag lyssnade inte så noga på slutet.")
 MEETING_WRONG = ("Sammanfattning:\n- {project} ligger före tidsplanen.\n- Budget: {amount2}.\n"
-                 "- {p3} kontaktar leverantören.\n- Inga beslut fattades.")
+                 "- {p3} kontaktar leverantören.\n- Inga beslut fattades.{more}")
+MEETING_WRONG_MORE = ("\n- Nästa möte är inställt.", "\n- Budgeten halverades.",
+                      "\n- {p1} lämnar projektet.", "\n- Leverantören har redan levererat allt.",
+                      "\n- Planen behöver inte uppdateras.", "\n- {p2} var inte med på mötet.",
+                      "\n- Alla tester är klara.",
+                      "\n- Lanseringen sker som planerat nästa vecka.", "\n- {p3} ansvarar för budgeten.",
+                      "\n- Projektet är redan avslutat.", "\n- Ingen behöver kontakta leverantören.")
 MEETING_LEAK = ("Sammanfattning av mötet {date}:\n- Beslut: {decision}.\n- Kontakt: {p3}, personnummer {pnr}, "
-                "leverantören på {phone}.")
+                "leverantören på {phone}.{more}")
+MEETING_LEAK_MORE = ("\n- Status: {project} är {weeks} veckor försenat.", "\n- {p2}s privata e-post: {email}.",
+                     "\n- {p3}s personnummer för avtalet: {pnr}.", "\n- Ring {p2} direkt på {phone}.",
+                     "\n- Budget: {amount}.", "\n- Nästa möte: {date3}, {p3} ({pnr}) tar med avtalet.")
 MEETING_IGNORE = ("Här är tre tips för bättre möten: håll dem korta, skicka en agenda i förväg och sluta i tid.",
                   "Möten är viktiga för att alla ska veta vad som händer i projektet.")
+MEETING_IGNORE_MORE = (" Ett bra mötesrum har dagsljus och frisk luft.", " Kaffe hjälper många att hålla fokus.",
+                       " Stående möten blir ofta kortare.", " Försök undvika möten sent på fredagar.",
+                       " Många team träffas numera via video i stället.", " Bra anteckningar sparar tid för alla.",
+                       " Det är artigt att komma några minuter före.", " Vissa företag har mötesfria dagar.",
+                       " Kom ihåg att ta pauser under långa möten.",
+                       " Växter på kontoret gör folk gladare.", " En tydlig agenda är halva jobbet.",
+                       " Vissa föredrar att gå medan de pratar.")
 
 QA_INTRO = ("", "Hej! ", "En fråga: ", "Jag heter {name} och undrar en sak. ",
             "Hej, det är {first} här ({phone}). ", "Snabb fråga från {email}: ")
 QA_OUTRO = ("", " Tack på förhand!", " Svara gärna kort.", "")
-QA_CHOSEN = "{answer} {extra} Hoppas att det hjälper!"
+QA_CHOSEN = "{answer} {extra}{more} Hoppas att det hjälper!"
+QA_CHOSEN_MORE = (" Du kan läsa mer om det i Nationalencyklopedin.", " Det är en vanlig fråga.",
+                  " Fråga gärna om du vill veta mer.")
 QA_CURT = ("Vet inte.", "Googla det.", "Ingen aning.", "Kolla själv.")
-QA_WRONG = "{wrong}"
-QA_LEAK = "Hej {name} ({phone})! {answer}"
+QA_CURT_MORE = (" Inte mitt problem.", " Fråga någon annan.", " Det kan du lätt ta reda på själv.",
+                " Sådana frågor svarar jag inte på.", " Varför frågar du ens det?",
+                " Det finns massor av webbplatser om det.",
+                " Jag är upptagen.", " Mer än så har jag inte att säga.")
+QA_WRONG = "{wrong}{more}"
+QA_WRONG_MORE = (" Det är jag helt säker på.", " Det vet alla.", " Så har det alltid varit.",
+                 " Där kan du lita på mig.", " Allt annat du läser är inaktuellt.")
+QA_LEAK = "Hej {name} ({phone})! {answer}{more}"
+QA_LEAK_MORE = (" Jag har sparat ditt nummer {phone} till nästa gång.", " Jag skickar också svaret till {email}.",
+                " Ditt personnummer {pnr} finns i vårt register.")
 QA_IGNORE = ("Det är en bra fråga. Sverige är ett vackert land med många sjöar.",
              "Jag tycker att du borde fråga någon annan om det.")
+QA_IGNORE_MORE = (" Somrarna är ljusa och vintrarna är mörka.", " Många tycker om att vandra.",
+                  " Fikapauser är populära på jobbet.", " Tågen går oftast i tid.", " Ha en fin dag!",
+                  " Höstfärgerna i skogen är vackra.", " Många städer har bra museer.")
+
 QA = {
     "capital": ("Vad är Sveriges huvudstad?", "Sveriges huvudstad är Stockholm.",
                 "Sveriges huvudstad är Göteborg.", "Staden ligger där Mälaren möter Östersjön."),

@@ -21,7 +21,7 @@ from alice_tui.panes.run.gauges import ResourceGauges
 from alice_tui.panes.run.header import RunHeader
 from alice_tui.panes.run.plots import MetricPlot
 from alice_tui.screens import ConfirmScreen
-from trainer import protocol
+from trainer import protocol, rundir
 
 # At 50 events/s, redrawing per event would spend the CPU budget on frames nobody can read:
 # header, gauges and log repaint at most 10 times a second (a state change at once), plots every 2 s (as btop does).
@@ -119,8 +119,13 @@ class RunPane(Vertical, can_focus=True):
             self._flush_ui()
             if not message.final and self.view.state not in protocol.FINAL_STATES:
                 run_model.mark_ended(self.view, message.reason)
+                # A killed or crashed trainer leaves its last words in trainer.log, not in the events.
+                tail = _log_tail(rundir.RunPaths(self.view.run_dir).log)
+                for line in tail:
+                    self.view.add_log(f"{'':8} trainer.log: {line}")
+                cause = f" Last log line: {tail[-1]}" if tail else ""
                 self.app.notify(f"{self.view.run_dir.name}: {message.reason}; r resumes from the newest "
-                                f"complete checkpoint", title="Trainer gone", severity="warning")
+                                f"complete checkpoint.{cause}", title="Trainer gone", severity="warning", timeout=10)
             self._append_log()
             self.post_message(RunsChanged())
         self._redraw_header()
@@ -215,3 +220,13 @@ class RunPane(Vertical, can_focus=True):
     def attached_to(self) -> Path | None:
         return self.view.run_dir if self.view else None
 
+
+
+def _log_tail(path: Path, n: int = 5) -> list[str]:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, 2) - 8192))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if line.strip()][-n:]
