@@ -19,6 +19,21 @@ from typing import Any
 _UNSURE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]")
 MAX_CACHE = 500_000  # distinct pre-tokens kept (a few tens of MB at most)
 
+# The Qwen2 split, and the same split for Python's `re`, which runs it ~1.7x faster than `regex`: \p{L} is
+# [^\W\d_] and \p{N} is \d, except on numerals that are not decimal digits (², ½, Ⅻ) and the long s
+# that (?i) folds to s; texts with those take the `regex` path.
+QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+"
+               r"|\s+(?!\S)|\s+")
+QWEN2_SPLIT_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]+"
+                  r"|\s+(?!\S)|\s+")
+
+
+def _re_safe(seg: str) -> bool:
+    """Whether `re` splits `seg` exactly as `regex` does (no non-decimal numerals, no long s)."""
+    if seg.isascii():
+        return True
+    return "\u017f" not in seg and not any(c.isnumeric() and not c.isdecimal() for c in set(seg))
+
 
 def _byte_chars() -> dict[int, str]:
     """GPT-2's byte -> printable character table that ByteLevel maps every byte through."""
@@ -65,7 +80,10 @@ class TokenCounter:
         self.tok = tok
         self.cache: dict[str, int] = {}
         self.split: Any = None
+        self.split_re: Any = None
         pattern = _split_pattern(json.loads(tok.to_str()))
+        if pattern == QWEN2_SPLIT:
+            self.split_re = re.compile(QWEN2_SPLIT_RE).findall
         if pattern is not None:
             import regex  # the engine that knows \p{L}; installed with transformers
 
@@ -96,7 +114,7 @@ class TokenCounter:
                 continue
             if self.normalize and not seg.isascii():
                 seg = unicodedata.normalize("NFC", seg)
-            pieces = self.split(seg)
+            pieces = self.split_re(seg) if self.split_re is not None and _re_safe(seg) else self.split(seg)
             try:
                 total += sum(map(cache.__getitem__, pieces))
             except KeyError:

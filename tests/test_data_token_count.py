@@ -15,6 +15,7 @@ EDGE_CASES = [
     "", "   ", "x\u00a0y", "a  \t\n\n b", "don't I'LL 'S 're", "x\u2003y\u3000z", "e\u0301 é", "①②³ ½ Ⅻ",
     "\x1c\x1d\x1e control", "😀 emoji 🇸🇪", "tab\tend\t", "<|im_start|><|im_end|>", "a<|im_end", "<|im_end|>x",
     "CRLF\r\nline\r\n\r\n", "1234567890 1,5 kr", "Ärende 123456 ÅÄÖ åäö", "\ufeffBOM", "trailing   ",
+    "it'ſ åäö", "IT'S I'M WE'LL x'D", "snake_case __init__ <CASE_ID>_x", "٣ arabic-indic ३ digits", "ｆｕｌｌ１２",
 ]
 
 
@@ -38,6 +39,10 @@ def test_counts_equal_the_tokenizer_on_demo_real_and_odd_texts() -> None:
     assert counter.counts(texts) == expected
     assert counter.counts(texts) == expected  # and again from a warm cache
     assert counter.counts([]) == []
+    # Without the faster `re` split, everything goes through the `regex` split: the same counts.
+    slow = TokenCounter(tok)
+    slow.split_re = None
+    assert slow.counts(texts) == expected
 
 
 def test_a_tokenizer_it_does_not_understand_goes_through_the_tokenizer() -> None:

@@ -84,18 +84,16 @@ def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
     assert rundir.newest_complete_checkpoint(run_dir) == run_dir / f"checkpoint-{summary.step}"
     steps = [e["step"] for e in fx.events(run_dir, protocol.STEP)]
     assert steps == list(range(1, summary.step + 1))  # every step logged once, in order, across the pause
-    _assert_loadable_adapter(run_dir / rundir.FINAL)
+    _assert_loadable_adapter(run_dir / rundir.FINAL, json.loads((run_dir / rundir.BASE_MODEL).read_text())["resolved"])
 
 
-def _assert_loadable_adapter(final: Path) -> None:
+def _assert_loadable_adapter(final: Path, base_dir: str) -> None:
     import torch
     from peft import PeftModel
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from trainer import tiny_model
-
-    base = AutoModelForCausalLM.from_pretrained(tiny_model.ensure_tiny_model())
+    base = AutoModelForCausalLM.from_pretrained(base_dir)
     model = PeftModel.from_pretrained(base, str(final))
     tok = AutoTokenizer.from_pretrained(final)
     saved = load_file(str(final / "adapter_model.safetensors"))

@@ -64,23 +64,24 @@ def test_replay_plus_live_has_no_gap_or_duplicate_under_concurrent_emits(tmp_pat
     log = EventLog(tmp_path / "events.jsonl")
     for i in range(50):
         log.emit(protocol.STEP, step=i)
-    stop = threading.Event()
+    subscribed = threading.Event()
 
     def writer() -> None:
-        i = 0
-        while not stop.is_set():
+        for i in range(2000):  # fewer than the queue holds, so nothing is cut off
             log.emit(protocol.STEP, step=1000 + i)
-            i += 1
+            if i == 200:
+                subscribed.wait(10)  # make sure the subscription lands mid-stream
 
     t = threading.Thread(target=writer)
     t.start()
     try:
-        time.sleep(0.01)
+        while log.seq < 150:
+            time.sleep(0.001)
         sub = log.subscribe(10)
+        subscribed.set()
         got = [json.loads(b)["seq"] for b in sub.replay()]
-        time.sleep(0.05)
     finally:
-        stop.set()
+        subscribed.set()
         t.join()
     log.close()
     while True:
@@ -88,6 +89,7 @@ def test_replay_plus_live_has_no_gap_or_duplicate_under_concurrent_emits(tmp_pat
         if line == CLOSED:
             break
         got.append(json.loads(line)["seq"])
+    assert 50 < sub.upto_seq < log.seq  # replayed part and live part both exercised
     assert got == list(range(11, log.seq + 1))
 
 

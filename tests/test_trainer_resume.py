@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -93,6 +94,8 @@ def test_resume_skipped_the_torn_checkpoint_and_continued_the_log(runs: tuple[Pa
     assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # seq continued, never restarted
     assert fx.states(broken)[-1] == protocol.FINISHED
     assert rundir.summarize(broken).state == protocol.FINISHED
+    pinned = json.loads((broken / rundir.BASE_MODEL).read_text())
+    assert pinned["name_or_path"] == "builtin:tiny-qwen2" and Path(pinned["resolved"]).is_dir()
 
 
 def test_resume_refuses_frozen_overrides(runs: tuple[Path, Path]) -> None:

@@ -88,3 +88,26 @@ def test_pruning_without_a_limit_keeps_every_complete_checkpoint(tmp_path: Path)
         _ckpt(tmp_path, step, True)
     assert prune_checkpoints(tmp_path, keep=None) == []
     assert len(rundir.checkpoints(tmp_path)) == 3
+
+
+def test_the_base_model_is_pinned_at_first_start_and_reused_on_resume(tmp_path: Path) -> None:
+    import json
+
+    import pytest
+
+    from trainer import config as cfgmod
+    from trainer.run import pin_base_model
+
+    paths = rundir.RunPaths(tmp_path)
+    cfg = cfgmod.from_dict({"model": {"name_or_path": "some-org/some-model"}})
+    assert pin_base_model(cfg, paths, resume=False, log=print) == "some-org/some-model"
+    assert json.loads(paths.base_model.read_text())["resolved"] == "some-org/some-model"
+
+    # What the first start resolved wins on resume, even if resolving again would now give another answer.
+    built = tmp_path / "built-model"
+    built.mkdir()
+    paths.base_model.write_text(json.dumps({"name_or_path": "some-org/some-model", "resolved": str(built)}))
+    assert pin_base_model(cfg, paths, resume=True, log=print) == str(built)
+    built.rmdir()
+    with pytest.raises(FileNotFoundError, match=r"model\.name_or_path"):
+        pin_base_model(cfg, paths, resume=True, log=print)

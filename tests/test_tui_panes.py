@@ -295,3 +295,30 @@ async def test_a_trainer_that_dies_is_reported_with_its_last_log_line(tmp_path: 
         await wait_until(pilot, lambda: pane.view.state == "interrupted", what="interrupted")  # type: ignore[union-attr]
         await wait_until(pilot, lambda: any("Trainer gone" in n and "out of memory" in n for n in notes(app)),
                          what="a notification with the cause")
+
+
+async def test_config_pane_creates_from_a_template_and_opens_files(tmp_path: Path) -> None:
+    base = tmp_path / "proj"
+    (base / "configs").mkdir(parents=True)
+    for name in ("demo.yaml", "train_mac.yaml"):
+        (base / "configs" / name).write_text((ROOT / "configs" / name).read_text())
+    app = make_app(tmp_path / "runs", base=base, initial_pane="config", config_path=base / "configs/demo.yaml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one("ConfigPane")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        await pilot.press("down", "enter")  # train_mac.yaml
+        await pilot.pause(0.2)
+        editor = app.screen.query_one(Input)
+        editor.value = "laptop"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.path == base / "configs/laptop.yaml", 5, "new config opened")
+        assert (base / "configs/laptop.yaml").read_text() == (ROOT / "configs/train_mac.yaml").read_text()
+        assert pane.form.texts["model.name_or_path"] != "builtin:tiny-qwen2"  # the production recipe's model
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.2)
+        await pilot.press("enter")  # demo.yaml comes first
+        await wait_until(pilot, lambda: pane.path.name == "demo.yaml", 5, "demo opened")
+        assert pane.form.texts["model.name_or_path"] == "builtin:tiny-qwen2"
+        row = app.query_one("#field-model-name_or_path", FieldRow)
+        assert row.query_one(Input).value == "builtin:tiny-qwen2"  # the editors follow the file

@@ -111,7 +111,8 @@ class RunCallback(TrainerCallback):
                 Path(self.trainer.args.output_dir) / f"checkpoint-{state.global_step}" / rundir.COMPLETE).exists():
             self.rc.checkpoint_done(state.global_step)  # nothing new to save since the last one
             return
-        self.rc.set_state(protocol.CHECKPOINTING)
+        if not self._stop_save_pending:
+            self.rc.set_state(protocol.CHECKPOINTING)
         self.trainer._save_checkpoint(self.trainer.model_wrapped, trial=None)
         self._finish_checkpoint(state.global_step, self.trainer.args.output_dir)
 

@@ -72,12 +72,36 @@ def _peft_config(cfg: cfgmod.TrainConfig) -> Any:
                       bias=lo.bias, task_type="CAUSAL_LM")
 
 
-def load_model_and_tokenizer(cfg: cfgmod.TrainConfig, choice: devmod.DeviceChoice) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def pin_base_model(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, resume: bool, log: Any) -> str:
+    """The base model to load, fixed at the run's first start.
+
+    A built-in model is keyed by its tokenizer, which follows the project's demo corpus: if that
+    changes between a run and its resume, re-resolving would quietly train a different base.
+    """
+    import json
 
     from trainer import tiny_model
 
+    if resume and paths.base_model.is_file():
+        pinned = json.loads(paths.base_model.read_text())
+        if pinned.get("name_or_path") == cfg.model.name_or_path:
+            source = str(pinned["resolved"])
+            if Path(source).is_absolute() and not Path(source).exists():
+                raise FileNotFoundError(f"model.name_or_path: the base model this run started from ({source}) is gone")
+            return source
     source = tiny_model.resolve(cfg.model.name_or_path)
+    tmp = paths.base_model.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"name_or_path": cfg.model.name_or_path, "resolved": source,
+                               "revision": cfg.model.revision}, indent=2) + "\n")
+    os.replace(tmp, paths.base_model)
+    if source != cfg.model.name_or_path:
+        log(f"base model {cfg.model.name_or_path} -> {source}")
+    return source
+
+
+def load_model_and_tokenizer(cfg: cfgmod.TrainConfig, choice: devmod.DeviceChoice, source: str) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     kw: dict[str, Any] = {"revision": cfg.model.revision, "trust_remote_code": cfg.model.trust_remote_code}
     tok = AutoTokenizer.from_pretrained(source, **kw)
     if tok.pad_token is None:
@@ -102,7 +126,7 @@ def read_data(cfg: cfgmod.TrainConfig, log: Any) -> tuple[Path, list[dict[str, A
 
 
 def build_trainer(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceChoice, callbacks: list[Any],
-                  log: Any, train: list[dict[str, Any]], val: list[dict[str, Any]] | None) -> Any:
+                  log: Any, train: list[dict[str, Any]], val: list[dict[str, Any]] | None, source: str) -> Any:
     """The configured TRL DPOTrainer: base model + peft_config, so the reference is the adapter-disabled base."""
     from trl import DPOTrainer
 
@@ -110,7 +134,7 @@ def build_trainer(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceC
 
     train_ds = data.to_dataset(train)
     eval_ds = data.to_dataset(val) if val else None
-    model, tok = load_model_and_tokenizer(cfg, choice)
+    model, tok = load_model_and_tokenizer(cfg, choice, source)
     args = build_dpo_config(cfg, run_dir, choice, has_eval=eval_ds is not None)
     trainer = DPOTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                          processing_class=tok, peft_config=_peft_config(cfg), callbacks=callbacks)
@@ -192,6 +216,8 @@ def run(run_dir: Path, resume: bool = False) -> int:
 def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log: Any, resume: bool,
            cleanup: contextlib.ExitStack) -> int:
     data_dir, train, val = read_data(cfg, log)
+    if cfg.training.eval_every_steps and not val:
+        log("training.eval_every_steps is set but data.eval_file is null: no periodic evaluation", level="warning")
     log(f"data: {len(train)} training pairs from {data_dir / cfg.data.train_file}"
         + (f", {len(val)} eval pairs" if val else ""))
     choice = devmod.choose(cfg.device.device, cfg.device.precision)
@@ -209,7 +235,8 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
     cleanup.callback(sampler.stop)
     callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit)
     t0 = time.monotonic()
-    trainer = build_trainer(cfg, paths.root, choice, [callback], log, train, val)
+    source = pin_base_model(cfg, paths, resume, log)
+    trainer = build_trainer(cfg, paths.root, choice, [callback], log, train, val, source)
     callback.trainer = trainer
     log(f"setup took {time.monotonic() - t0:.1f}s")
     ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None

@@ -23,6 +23,7 @@ SOCKET = "control.sock"
 FINAL = "final"
 EVAL_DIR = "eval"
 COMPLETE = "COMPLETE"
+BASE_MODEL = "base_model.json"  # the base model the run resolved at its first start; resume reuses it
 _CKPT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -57,6 +58,10 @@ class RunPaths:
     @property
     def eval_dir(self) -> Path:
         return self.root / EVAL_DIR
+
+    @property
+    def base_model(self) -> Path:
+        return self.root / BASE_MODEL
 
 
 def is_run_dir(path: Path) -> bool:

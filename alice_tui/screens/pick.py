@@ -29,6 +29,9 @@ class PickScreen(ModalScreen[str | None]):
             yield Static(f"[b]{self._title}[/b]  [dim]enter picks · esc cancels[/dim]")
             yield OptionList(*(Option(label, id=value) for value, label in self._options))
 
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()  # the app turns AUTO_FOCUS off
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
@@ -55,6 +58,9 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static(f"[b]{self._title}[/b]  [dim]enter accepts · esc cancels[/dim]")
             yield Input(self._value)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -123,7 +123,7 @@ _DOMAIN_FNS = {"support_email": (_support, _render_support, "SUPPORT"),
 
 # Log of the rejected/chosen length ratio a pair aims for, drawn uniformly from ±LENGTH_SPREAD: about
 # half the rejected answers end up longer than their chosen one.
-LENGTH_SPREAD = 0.1
+LENGTH_SPREAD = 0.2
 MAX_CHOSEN_EXTRAS = 2
 # Roughly one token per word, digit or punctuation run (the Qwen2 split puts each digit in its own token).
 _TOKENISH = re.compile(r"\d|[^\W\d_]+|[^\w\s]+")

@@ -1,0 +1,77 @@
+"""Starting and resuming trainers from the console: confirmation, config checks, detached spawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alice_tui.messages import AttachRun, RunsChanged
+from alice_tui.screens import ConfirmScreen
+
+if TYPE_CHECKING:
+    from alice_tui.app import AliceApp
+
+
+def start_run(app: AliceApp) -> None:
+    """Start a detached trainer on the Config pane's current config, after a confirmation."""
+    from alice_tui.panes.config import ConfigPane
+    from trainer import config as cfgmod
+    from trainer import launch, paths
+
+    app.mount_deferred()
+    pane = app.query_one(ConfigPane)
+    try:
+        cfg = paths.resolve_config_paths(pane.current_config())
+    except cfgmod.ConfigError as e:
+        app.notify(str(e), title="Config is invalid: fix it on the Config pane (2)", severity="error")
+        return
+    # The console lists runs_dir, so runs it starts go there whatever the file says.
+    cfg.checkpointing.output_root = str(app.locations.runs_dir)
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        try:
+            run_dir = launch.new_run_dir(cfg)
+            proc = launch.spawn(run_dir)
+        except OSError as e:
+            app.notify(f"cannot start the trainer: {e}", severity="error")
+            return
+        app.notify(f"started {run_dir.name} (pid {proc.pid})")
+        app.post_message(AttachRun(run_dir, proc.pid))
+        app.post_message(RunsChanged())
+
+    unsaved = " (unsaved edits included)" if pane.dirty else ""
+    app.push_screen(ConfirmScreen(
+        f"Start a run of {cfg.name}?",
+        f"Config {pane.path}{unsaved}: {cfg.model.name_or_path}, {cfg.training.max_steps} steps, "
+        f"{cfg.dpo.loss_type} β={cfg.dpo.beta}. The trainer runs detached; quitting the console leaves it running.",
+        yes="Start"), answered)
+
+
+def resume_run(app: AliceApp, run_dir: Path) -> None:
+    """Continue an interrupted or stopped run from its newest complete checkpoint."""
+    from trainer import config as cfgmod
+    from trainer import launch, rundir
+
+    summary = rundir.summarize(run_dir)
+    if summary.alive or rundir.pid_alive(summary.pid):
+        app.notify(f"{run_dir.name} is {summary.state}: attaching instead.", severity="warning")
+        app.post_message(AttachRun(run_dir))
+        return
+    if summary.state in ("finished", "created"):
+        app.notify(f"{run_dir.name} is {summary.state}: nothing to resume.", severity="warning")
+        return
+    if rundir.newest_complete_checkpoint(run_dir) is None:
+        app.notify(f"{run_dir.name} has no complete checkpoint to resume from.", severity="error")
+        return
+    try:
+        saved = cfgmod.load(rundir.RunPaths(run_dir).config)
+        cfgmod.check_resume_overrides(saved, saved)
+        proc = launch.spawn(run_dir, resume=True)
+    except (cfgmod.ConfigError, OSError) as e:
+        app.notify(str(e), title=f"cannot resume {run_dir.name}", severity="error")
+        return
+    app.notify(f"resuming {run_dir.name} (pid {proc.pid})")
+    app.post_message(AttachRun(run_dir, proc.pid))
+    app.post_message(RunsChanged())
