@@ -3,8 +3,9 @@
 A text's count is the sum of its pre-tokens' counts: the BPE never merges across pre-token boundaries,
 so each distinct pre-token ("Hej", " kundtjänst", "<") is tokenised once by the tokenizer's own BPE model
 and then looked up. The Rust `encode` spends most of its time on offsets and the split regex; here the
-split runs in the `regex` module and the rest is a dict lookup. Tokenizers this does not understand, and
-texts with characters where the two regex engines might disagree, go through the tokenizer itself.
+split runs in Python's `re` (or the `regex` module) and the rest is a dict lookup. Tokenizers this does
+not understand, and texts with characters where the regex engines might disagree, go through the
+tokenizer itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 # Control characters and the rarer Unicode spaces: the engines' ideas of \s may differ on them.
@@ -21,18 +23,26 @@ MAX_CACHE = 500_000  # distinct pre-tokens kept (a few tens of MB at most)
 
 # The Qwen2 split, and the same split for Python's `re`, which runs it ~1.7x faster than `regex`: \p{L} is
 # [^\W\d_] and \p{N} is \d, except on numerals that are not decimal digits (², ½, Ⅻ) and the long s
-# that (?i) folds to s; texts with those take the `regex` path.
+# that (?i) folds to s; texts with those (or with characters beyond the BMP) take the `regex` path.
 QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+"
                r"|\s+(?!\S)|\s+")
 QWEN2_SPLIT_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]+"
                   r"|\s+(?!\S)|\s+")
 
 
-def _re_safe(seg: str) -> bool:
-    """Whether `re` splits `seg` exactly as `regex` does (no non-decimal numerals, no long s)."""
-    if seg.isascii():
-        return True
-    return "\u017f" not in seg and not any(c.isnumeric() and not c.isdecimal() for c in set(seg))
+@lru_cache(maxsize=1)
+def _re_unsafe() -> re.Pattern[str]:
+    """Characters on which `re` might split differently from `regex`: numerals that are not decimal
+    digits, the long s, and (to keep the class small and fast) everything beyond the BMP."""
+    odd = [c for c in range(0x80, 0x10000) if chr(c).isnumeric() and not chr(c).isdecimal()] + [0x17F]
+    ranges: list[list[int]] = []
+    for c in sorted(odd):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    body = "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    return re.compile(f"[{body}\U00010000-\U0010ffff]")
 
 
 def _byte_chars() -> dict[int, str]:
@@ -84,6 +94,7 @@ class TokenCounter:
         pattern = _split_pattern(json.loads(tok.to_str()))
         if pattern == QWEN2_SPLIT:
             self.split_re = re.compile(QWEN2_SPLIT_RE).findall
+            self.re_unsafe = _re_unsafe().search
         if pattern is not None:
             import regex  # the engine that knows \p{L}; installed with transformers
 
@@ -114,7 +125,8 @@ class TokenCounter:
                 continue
             if self.normalize and not seg.isascii():
                 seg = unicodedata.normalize("NFC", seg)
-            pieces = self.split_re(seg) if self.split_re is not None and _re_safe(seg) else self.split(seg)
+            use_re = self.split_re is not None and (seg.isascii() or not self.re_unsafe(seg))
+            pieces = self.split_re(seg) if use_re else self.split(seg)
             try:
                 total += sum(map(cache.__getitem__, pieces))
             except KeyError:

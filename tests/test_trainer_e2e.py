@@ -84,7 +84,7 @@ def test_demo_run_pause_resume_checkpoint_stop(tmp_path: Path) -> None:
     assert rundir.newest_complete_checkpoint(run_dir) == run_dir / f"checkpoint-{summary.step}"
     steps = [e["step"] for e in fx.events(run_dir, protocol.STEP)]
     assert steps == list(range(1, summary.step + 1))  # every step logged once, in order, across the pause
-    _assert_loadable_adapter(run_dir / rundir.FINAL, json.loads((run_dir / rundir.BASE_MODEL).read_text())["resolved"])
+    _assert_loadable_adapter(run_dir / rundir.FINAL, rundir.pinned_base_model(run_dir) or "")
 
 
 def _assert_loadable_adapter(final: Path, base_dir: str) -> None:

@@ -96,6 +96,7 @@ def test_resume_skipped_the_torn_checkpoint_and_continued_the_log(runs: tuple[Pa
     assert rundir.summarize(broken).state == protocol.FINISHED
     pinned = json.loads((broken / rundir.BASE_MODEL).read_text())
     assert pinned["name_or_path"] == "builtin:tiny-qwen2" and Path(pinned["resolved"]).is_dir()
+    assert rundir.pinned_base_model(broken) == pinned["resolved"]
 
 
 def test_resume_refuses_frozen_overrides(runs: tuple[Path, Path]) -> None:
@@ -108,7 +109,7 @@ def test_resume_refuses_frozen_overrides(runs: tuple[Path, Path]) -> None:
 
 def test_a_finished_run_extends_with_more_steps(runs: tuple[Path, Path]) -> None:
     _, broken = runs
-    cmd = [fx.python(), "-m", "alice_tui", "resume", str(broken), "--set", f"training.max_steps={STEPS + 2}"]
+    cmd = [fx.python(), "-m", "alice_tui", "resume", str(broken), "--set", f"max_steps={STEPS + 2}"]  # the short form
     res = subprocess.run(cmd, cwd=fx.ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     assert f"resuming broken from checkpoint-{STEPS}" in res.stdout  # the finishing checkpoint made this possible

@@ -101,8 +101,8 @@ class RunCallback(TrainerCallback):
         self.rc.events.emit(protocol.CHECKPOINT, step=step, path=str(ckpt))
         for p in prune_checkpoints(Path(output_dir), self.keep):
             self.rc.events.emit(protocol.LOG, level="info", message=f"removed old checkpoint {p.name}")
-        if self._stop_save_pending:
-            return
+        if self._stop_save_pending or self.rc.step >= self.rc.max_steps:
+            return  # stopping or finishing: the run's next state is its final one
         self.rc.set_state(protocol.PAUSED if self.rc.paused else protocol.TRAINING)
 
     def _save_now(self, state: Any) -> None:

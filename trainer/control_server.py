@@ -83,7 +83,7 @@ class ControlServer:
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
-        s.listen(16)
+        s.listen(128)
         self._sock = s
         self._thread = threading.Thread(target=self._accept_loop, name="control-accept", daemon=True)
         self._thread.start()

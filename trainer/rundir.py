@@ -87,6 +87,19 @@ def newest_complete_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1][1] if ckpts else None
 
 
+def pinned_base_model(run_dir: Path) -> str | None:
+    """What the run's model.name_or_path resolved to at its first start (for builtin: the built dir).
+
+    Evaluation and resume should load this, not re-resolve the name: a built-in model follows the
+    project's demo corpus, which may have changed since the run was trained.
+    """
+    try:
+        value = json.loads((run_dir / BASE_MODEL).read_text()).get("resolved")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
 def read_pid(run_dir: Path) -> int | None:
     try:
         return int((run_dir / PID).read_text().strip())

@@ -43,9 +43,23 @@ def progress_line(ev: dict[str, Any]) -> str:
             f"ETA {_fmt_duration(ev.get('eta_s'))}")
 
 
+def expand_overrides(overrides: list[str]) -> list[str]:
+    """Let a unique leaf name stand for its full path: `max_steps=200` means `training.max_steps=200`."""
+    specs = [f.path for f in cfgmod.field_specs()]
+    out = []
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if sep and "." not in key and key not in specs:
+            matches = [p for p in specs if p.endswith("." + key.strip())]
+            if len(matches) == 1:
+                item = f"{matches[0]}={value}"
+        out.append(item)
+    return out
+
+
 def _load_config(path: Path, overrides: list[str]) -> cfgmod.TrainConfig | None:
     try:
-        return paths.resolve_config_paths(cfgmod.load(path, overrides))
+        return paths.resolve_config_paths(cfgmod.load(path, expand_overrides(overrides)))
     except cfgmod.ConfigError as e:
         _err(str(e))
         return None
@@ -79,7 +93,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         saved = cfgmod.load(run_dir / rundir.CONFIG)
-        wanted = cfgmod.load(run_dir / rundir.CONFIG, args.overrides) if args.overrides else saved
+        overrides = expand_overrides(args.overrides)
+        wanted = cfgmod.load(run_dir / rundir.CONFIG, overrides) if overrides else saved
         cfgmod.check_resume_overrides(saved, wanted)
     except cfgmod.ConfigError as e:
         _err(str(e))

@@ -83,7 +83,7 @@ def cpu_threads(configured: int | None, default: int) -> int:
 
 
 def load(cfg: cfgmod.TrainConfig, adapter_dir: Path, device: str | None = None, threads: int | None = None,
-         precision: str | None = None) -> Loaded:
+         precision: str | None = None, pinned_base: str | None = None) -> Loaded:
     """Base model as the run trained it (same weights, dtype, attention), adapter on top, eval mode.
 
     `device`/`precision` override the run's config (a run trained on a Mac evaluated on a CUDA box);
@@ -102,7 +102,9 @@ def load(cfg: cfgmod.TrainConfig, adapter_dir: Path, device: str | None = None, 
 
     from trainer import tiny_model
 
-    src = tiny_model.resolve(cfg.model.name_or_path)
+    # The base the run actually trained on (pinned at its first start): a built-in model follows the
+    # demo corpus, which may have changed since, and re-resolving the name would score another model.
+    src = pinned_base or tiny_model.resolve(cfg.model.name_or_path)
     kwargs: dict[str, Any] = {"dtype": choice.torch_dtype(), "trust_remote_code": cfg.model.trust_remote_code}
     if cfg.model.revision:
         kwargs["revision"] = cfg.model.revision

@@ -136,7 +136,8 @@ def evaluate(opts: EvalOptions, progress: Progress) -> Path:
     from trainer.evaluation.logprobs import Sequence
 
     t = time.monotonic()
-    loaded = model.load(cfg, adapter_dir, opts.device, opts.threads, opts.precision)
+    loaded = model.load(cfg, adapter_dir, opts.device, opts.threads, opts.precision,
+                        pinned_base=rundir.pinned_base_model(run_dir))
     timings["load_s"] = time.monotonic() - t
     timings["threads"] = loaded.threads
 
