@@ -16,8 +16,9 @@ pip install -q --upgrade pip
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   if [ "$(uname -s)" = "Linux" ] && ! command -v nvidia-smi >/dev/null 2>&1; then
     echo "setup: Linux without a GPU -> CPU build of torch"
-    pip install -q --no-index "torch>=2.4" 2>/dev/null \
-      || pip install -q "torch>=2.4" --index-url https://download.pytorch.org/whl/cpu
+    # --no-deps: the local wheel dir holds torch alone; its own needs come from PyPI below.
+    pip install -q --no-index --no-deps "torch>=2.4" 2>/dev/null \
+      || pip install -q --retries 1 "torch>=2.4" --index-url https://download.pytorch.org/whl/cpu
   fi
 fi
 

@@ -401,3 +401,26 @@ def dump_toml(cfg: TrainConfig) -> str:
         return {k: drop_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
 
     return tomli_w.dumps(drop_none(to_dict(cfg)))
+
+
+def reference_markdown() -> str:
+    """The config reference table of the README, generated so that the two cannot drift apart."""
+    defaults = flatten(to_dict(TrainConfig()))
+    rows = ["| field | type | default | allowed | what it does |", "| --- | --- | --- | --- | --- |"]
+    hints_by_path = {}
+    for cls, prefix in [(TrainConfig, "")] + [(type(getattr(TrainConfig(), s)), f"{s}.") for s in SECTIONS]:
+        for f in dataclasses.fields(cls):
+            hints_by_path[f"{prefix}{f.name}"] = f.metadata
+    for spec in field_specs():
+        meta = hints_by_path[spec.path]
+        allowed = ", ".join(spec.choices) if spec.choices else _describe_range(meta)
+        type_name = spec.type_name + (" or null" if spec.optional else "")
+        default = defaults[spec.path]
+        if isinstance(default, bool):
+            shown = str(default).lower()
+        elif isinstance(default, list):
+            shown = ", ".join(default)
+        else:
+            shown = "null" if default is None else str(default)
+        rows.append(f"| `{spec.path}` | {type_name} | `{shown}` | {allowed} | {spec.help} |")
+    return "\n".join(rows)
