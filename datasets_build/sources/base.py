@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,20 @@ def iter_rows(ctx: SourceContext) -> tuple[str, Iterator[tuple[int, Any, str | N
         return spec, iter_hub(spec, ctx)
     path = resolve_path(ctx)
     return str(path), iter_jsonl(path)
+
+
+def convert_rows(ctx: SourceContext, label: str, rows: Iterator[tuple[int, Any, str | None, str]],
+                 convert: Callable[[Any, str], Record | Drop]) -> Iterator[Record | Drop]:
+    """Run `convert(obj, origin)` over parsed rows; unparseable lines become counted drops with file:line."""
+    for lineno, obj, err, line in rows:
+        origin = f"{label}:{lineno}"
+        if err is not None:
+            yield ctx.bad(bad_line_reason(err), origin, err, line)
+            continue
+        item = convert(obj, origin)
+        if line:
+            item.raw = line  # the input line itself: raw/ then holds exactly what was read
+        yield item
 
 
 def limited(items: Iterator[Record | Drop], limit: int | None) -> Iterator[Record | Drop]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from datasets_build.records import Drop, Message, Record, make_id
-from datasets_build.sources.base import SourceContext, bad_line_reason, iter_rows
+from datasets_build.sources.base import SourceContext, convert_rows, iter_rows
 
 DEFAULTS = {"lang": "en", "domain": "general_assistant", "quality": 4}
 OPTIONS = {"path": str, "subset": str, "split": str, "revision": str}
@@ -44,15 +44,7 @@ def to_messages(prefix: str) -> list[Message]:
 
 def read(ctx: SourceContext) -> Iterator[Record | Drop]:
     label, rows = iter_rows(ctx)
-    for lineno, obj, err, line in rows:
-        origin = f"{label}:{lineno}"
-        if err is not None:
-            yield ctx.bad(bad_line_reason(err), origin, err, line)
-            continue
-        item = _convert(ctx, obj, origin)
-        if line:
-            item.raw = line  # the input line itself: raw/ then holds exactly what was read
-        yield item
+    yield from convert_rows(ctx, label, rows, lambda obj, origin: _convert(ctx, obj, origin))
 
 
 def _convert(ctx: SourceContext, obj: Any, origin: str) -> Record | Drop:

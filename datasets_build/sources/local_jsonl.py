@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from datasets_build.records import Drop, Message, Record, make_id
-from datasets_build.sources.base import SourceContext, bad_line_reason, iter_jsonl, resolve_path
+from datasets_build.sources.base import SourceContext, convert_rows, iter_jsonl, resolve_path
 
 DEFAULTS = {"lang": "sv", "domain": "general_assistant", "quality": 3}
 OPTIONS = {"path": str}
@@ -43,14 +43,7 @@ def _response(value: Any, field: str) -> tuple[str | None, str]:
 
 def read(ctx: SourceContext) -> Iterator[Record | Drop]:
     path = resolve_path(ctx)
-    for lineno, obj, err, line in iter_jsonl(path):
-        origin = f"{path}:{lineno}"
-        if err is not None:
-            yield ctx.bad(bad_line_reason(err), origin, err, line)
-            continue
-        item = convert(ctx, obj, origin)
-        item.raw = line  # the input line itself: raw/ then holds exactly what was read
-        yield item
+    yield from convert_rows(ctx, str(path), iter_jsonl(path), lambda obj, origin: convert(ctx, obj, origin))
 
 
 def convert(ctx: SourceContext, obj: Any, origin: str) -> Record | Drop:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from datasets_build.records import DataError, Drop, Record, make_id
-from datasets_build.sources.base import SourceContext, bad_line_reason, iter_rows
+from datasets_build.sources.base import SourceContext, convert_rows, iter_rows
 
 DEFAULTS = {"lang": "en", "domain": "policy_safety", "quality": 4}
 OPTIONS = {"path": str, "subset": str, "split": str, "revision": str, "preference": str, "drop_both_unsafe": bool}
@@ -22,15 +22,8 @@ def read(ctx: SourceContext) -> Iterator[Record | Drop]:
         raise DataError(f"source {ctx.name!r}: preference must be one of {PREFERENCES}, got {preference!r}")
     drop_both_unsafe = bool(ctx.opt("drop_both_unsafe", True))
     label, rows = iter_rows(ctx)
-    for lineno, obj, err, line in rows:
-        origin = f"{label}:{lineno}"
-        if err is not None:
-            yield ctx.bad(bad_line_reason(err), origin, err, line)
-            continue
-        item = _convert(ctx, obj, origin, preference, drop_both_unsafe)
-        if line:
-            item.raw = line  # the input line itself: raw/ then holds exactly what was read
-        yield item
+    yield from convert_rows(ctx, label, rows,
+                            lambda obj, origin: _convert(ctx, obj, origin, preference, drop_both_unsafe))
 
 
 def _convert(ctx: SourceContext, obj: Any, origin: str, preference: str, drop_both_unsafe: bool) -> Record | Drop:
