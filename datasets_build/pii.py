@@ -30,13 +30,17 @@ DEFAULT_CASE_PATTERNS = (
 # Cheap exact tests that rule a default pattern out before its regex scans the text (each costs ~10 µs
 # per answer otherwise): a dash before a digit, a '#', or one of the words (lower-cased text).
 _DASH_DIGIT = re.compile(r"-\d")
+_FIVE_DIGITS = re.compile(r"\d{5}")
 DEFAULT_CASE_PREFILTERS = (
     lambda text, lower: _DASH_DIGIT.search(text) is not None,
     lambda text, lower: "#" in text,
-    lambda text, lower: "rende" in lower or "case" in lower or "ticket" in lower,
+    lambda text, lower: ("rende" in lower or "case" in lower or "ticket" in lower)
+    and _FIVE_DIGITS.search(text) is not None,
 )
 # Runs of digits with the separators numbers are written with; every personnummer and phone lies in one.
-_CLUSTER = re.compile(r"[+(]?\d[\d \-+()/]{4,26}\d")
+# The cluster is `[+(]?\d[\d \-+()/]{4,26}\d`; the optional lead is added back by hand (_clusters) because a
+# pattern that starts with a digit lets `re` skip to candidate positions in C, about twice as fast.
+_CLUSTER = re.compile(r"\d[\d \-+()/]{4,26}\d")
 _PNR = re.compile(r"(?P<date>\d{6}(?:\d\d)?)(?P<sep>[-+]?)(?P<tail>\d{4})")
 _PNR_BARE = re.compile(r"(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})")
 _PHONE = re.compile(r"(?:\+|\(\d|0)[\d \-()/]{5,22}\d")
@@ -160,6 +164,36 @@ def _phone_spans(text: str, start: int, end: int, regions: tuple[str, ...]) -> l
     return []
 
 
+def _dash_ids(text: str, rx: re.Pattern[str]) -> list[re.Match[str]]:
+    """rx.finditer(text) for the first default case pattern (`\\b[A-Z]{2,6}-<digits>...`), ~3x faster.
+
+    Every match is a run of 2-6 capitals right before a "-digit"; `re` cannot skip ahead to a pattern that
+    starts with \\b, so the scan starts from each "-digit" instead (no two such matches can overlap: a
+    match holds no capital after its first dash)."""
+    out = []
+    for d in _DASH_DIGIT.finditer(text):
+        i = s = d.start()
+        while s > 0 and "A" <= text[s - 1] <= "Z" and i - s < 7:
+            s -= 1
+        if 2 <= i - s <= 6:
+            m = rx.match(text, s)  # \\b at s still sees text[s - 1]
+            if m is not None:
+                out.append(m)
+    return out
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """The matches of `[+(]?` + _CLUSTER, non-overlapping, leftmost first, as finditer would give them."""
+    out, prev = [], 0
+    for m in _CLUSTER.finditer(text):
+        s, e = m.span()
+        if s > prev and text[s - 1] in "+(":
+            s -= 1
+        out.append((s, e))
+        prev = e
+    return out
+
+
 def _standalone(text: str, s: int, e: int) -> bool:
     """Not part of a longer token: no letter/digit/joiner before, no letter/digit (or -5, .5) after."""
     if s > 0:
@@ -219,12 +253,12 @@ class Masker:
                 if self.case_prefilters is not None and not self.case_prefilters[i](text, lower):
                     continue
                 has_id = "id" in rx.groupindex
-                for m in rx.finditer(text):
+                for m in (_dash_ids(text, rx) if i == 0 and self.case_prefilters is not None else rx.finditer(text)):
                     if has_id and m.group("id") is not None:
                         add(m.start("id"), m.end("id"), "case_id")
                     else:
                         add(m.start(), m.end(), "case_id")
-        clusters = [(m.start(), m.end()) for m in _CLUSTER.finditer(text)]
+        clusters = _clusters(text)
         if "personnummer" in kinds:
             for cs, ce in clusters:
                 self._personnummer(text, cs, ce, add)

@@ -7,7 +7,7 @@ is dropped; the pipeline runs them as a literal list and counts every drop by re
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -41,6 +41,13 @@ class _WorkerState:
     identifier: Any = None
     tokenizer: Any = None
     counter: Any = None
+    # Per-process memos: generated and real data repeat many texts (short answers, templated prompts) and
+    # many language samples (a prompt's opening and an answer's first sentence); both answers are pure.
+    masked: dict[str, tuple[str, list[tuple[int, int, str]]]] = field(default_factory=dict)
+    langs: dict[str, str] = field(default_factory=dict)
+
+
+MAX_MEMO = 200_000  # entries per memo before it is emptied (a few hundred MB at worst)
 
 
 _STATE = _WorkerState()
@@ -68,7 +75,37 @@ def init_worker(settings: AnnotateSettings) -> None:
     _STATE.identifier = load_language_identifier(settings.languages)
     _STATE.tokenizer = load_fast_tokenizer(settings.tokenizer, settings.tokenizer_cache)
     _STATE.counter = TokenCounter(_STATE.tokenizer)
+    _STATE.masked, _STATE.langs = {}, {}
     _STATE.settings = settings
+
+
+def clear_memos() -> None:
+    """Forget the memoised PII results, languages and line token counts of this process (benchmarks time
+    builds from cold memos; a later build in the same process would otherwise reuse them)."""
+    _STATE.masked.clear()
+    _STATE.langs.clear()
+    if _STATE.counter is not None:
+        _STATE.counter.line_cache.clear()
+
+
+def _mask(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    memo = _STATE.masked
+    hit = memo.get(text)
+    if hit is None:
+        if len(memo) > MAX_MEMO:
+            memo.clear()
+        hit = memo[text] = _STATE.masker.mask(text)
+    return hit
+
+
+def _language(sample: str) -> str:
+    memo = _STATE.langs
+    lang = memo.get(sample)
+    if lang is None:
+        if len(memo) > MAX_MEMO:
+            memo.clear()
+        lang = memo[sample] = _STATE.identifier.classify(sample)[0] if sample.strip() else "und"
+    return lang
 
 
 def chatml(messages: Sequence[Message]) -> str:
@@ -81,19 +118,19 @@ def annotate_batch(batch: list[Record], settings: AnnotateSettings) -> list[Reco
 
     Everything per-record happens here, in the worker processes, so the parent only filters and writes.
     """
-    masker, ident, counter = _STATE.masker, _STATE.identifier, _STATE.counter
+    counter = _STATE.counter
     for rec in batch:
         if settings.pii_enabled:
             counts: dict[str, int] = {}
             new_prompt = []
             for m in rec.prompt:
-                content, spans = masker.mask(m["content"])
+                content, spans = _mask(m["content"])
                 _count(spans, counts)
                 new_prompt.append({"role": m["role"], "content": content})
             rec.prompt = new_prompt
-            rec.chosen, spans = masker.mask(rec.chosen)
+            rec.chosen, spans = _mask(rec.chosen)
             _count(spans, counts)
-            rec.rejected, spans = masker.mask(rec.rejected)
+            rec.rejected, spans = _mask(rec.rejected)
             _count(spans, counts)
             if counts:
                 rec.meta["pii"] = counts
@@ -116,7 +153,7 @@ def annotate_batch(batch: list[Record], settings: AnnotateSettings) -> list[Reco
         rec.bucket = bucket(rec.n_tokens, settings.buckets)
         user = next((m["content"] for m in reversed(rec.prompt) if m["role"] == "user"), "")
         sample = f"{user[:MAX_LANG_CHARS // 4]}\n{rec.chosen[:MAX_LANG_CHARS]}"
-        rec.lang = ident.classify(sample)[0] if sample.strip() else "und"
+        rec.lang = _language(sample)
         rec.fp = fingerprint(rec, settings.dedup_prefix_chars)
         rec.split_line = dumps(rec.to_split_json())
     return batch
@@ -132,38 +169,82 @@ def _worker_annotate(args: tuple[list[Record], AnnotateSettings]) -> list[Record
     return annotate_batch(*args)
 
 
+# The records being annotated, set just before a fork pool starts: the forked workers read their slice
+# from this inherited copy, so only two ints go to a worker and only the results come back.
+_FORK_RECORDS: list[Record] = []
+
+# What a worker sends back per record: masked prompt contents, chosen, rejected (None when no PII was
+# found, so nothing changed), lang, n_tokens, n_tokens_rejected, bucket, fp, split_line, PII counts.
+Result = tuple[Any, ...]
+
+
+def _worker_range(span: tuple[int, int]) -> list[Result]:
+    batch = annotate_batch(_FORK_RECORDS[span[0]:span[1]], _STATE.settings)  # type: ignore[arg-type]
+    out: list[Result] = []
+    for rec in batch:
+        pii = rec.meta.get("pii")
+        texts = ([m["content"] for m in rec.prompt], rec.chosen, rec.rejected) if pii else (None, None, None)
+        out.append((*texts, rec.lang, rec.n_tokens, rec.n_tokens_rejected, rec.bucket, rec.fp, rec.split_line, pii))
+    return out
+
+
+def _apply(rec: Record, res: Result) -> None:
+    prompt, chosen, rejected, rec.lang, rec.n_tokens, rec.n_tokens_rejected, rec.bucket, rec.fp, rec.split_line, \
+        pii = res
+    if pii:
+        rec.prompt = [{"role": m["role"], "content": c} for m, c in zip(rec.prompt, prompt, strict=True)]
+        rec.chosen, rec.rejected = chosen, rejected
+        rec.meta["pii"] = pii
+
+
 def annotate(records: list[Record], settings: AnnotateSettings, workers: int, chunk: int = 250,
              progress: Callable[[int, int], None] | None = None) -> tuple[list[Record], dict[str, int]]:
     """The annotated records (same order) and the PII counts by kind; `workers` > 1 runs in processes."""
-    batches = [records[i:i + chunk] for i in range(0, len(records), chunk)]
-    results: Iterator[list[Record]]
-    pool = None
+    global _FORK_RECORDS
+    pii_totals: dict[str, int] = {}
+
+    def tally(recs: list[Record]) -> None:
+        for rec in recs:
+            for k, v in rec.meta.get("pii", {}).items():
+                pii_totals[k] = pii_totals.get(k, 0) + v
+
     if workers > 1 and len(records) >= 2 * chunk:
         import multiprocessing as mp
 
-        # fork shares the already-loaded language model; elsewhere (macOS) spawn loads it per worker.
-        load_language_identifier(settings.languages)
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        pool = mp.get_context(method).Pool(workers, initializer=init_worker, initargs=(settings,))
-        results = pool.imap(_worker_annotate, [(b, settings) for b in batches])
-    else:
+        # The parent loads everything once; forked workers inherit it (and the warm token cache).
         init_worker(settings)
-        results = (annotate_batch(b, settings) for b in batches)
-    out: list[Record] = []
-    pii_totals: dict[str, int] = {}
-    try:
-        for res in results:
-            for rec in res:
-                for k, v in rec.meta.get("pii", {}).items():
-                    pii_totals[k] = pii_totals.get(k, 0) + v
-            out += res
-            if progress:
-                progress(len(out), len(records))
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
-    return out, pii_totals
+        if "fork" in mp.get_all_start_methods():
+            # Big slices (about 8 per worker) keep the per-task overhead small and the load balanced.
+            size = max(chunk, min(2000, -(-len(records) // (8 * workers))))
+            spans = [(i, min(i + size, len(records))) for i in range(0, len(records), size)]
+            _FORK_RECORDS = records
+            try:
+                with mp.get_context("fork").Pool(workers) as pool:
+                    for (lo, hi), results in zip(spans, pool.imap(_worker_range, spans), strict=True):
+                        for rec, res in zip(records[lo:hi], results, strict=True):
+                            _apply(rec, res)
+                        tally(records[lo:hi])
+                        if progress:
+                            progress(hi, len(records))
+            finally:
+                _FORK_RECORDS = []
+            return records, pii_totals
+        # spawn (macOS): each worker loads its own models and the records travel both ways.
+        batches = [records[i:i + chunk] for i in range(0, len(records), chunk)]
+        out: list[Record] = []
+        with mp.get_context("spawn").Pool(workers, initializer=init_worker, initargs=(settings,)) as pool:
+            for res in pool.imap(_worker_annotate, [(b, settings) for b in batches]):
+                tally(res)
+                out += res
+                if progress:
+                    progress(len(out), len(records))
+        return out, pii_totals
+    init_worker(settings)
+    for i in range(0, len(records), chunk):
+        tally(annotate_batch(records[i:i + chunk], settings))
+        if progress:
+            progress(min(i + chunk, len(records)), len(records))
+    return records, pii_totals
 
 
 # ---- filters: record -> None (keep) or the drop reason ----

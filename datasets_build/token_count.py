@@ -83,12 +83,32 @@ def _split_pattern(spec: dict[str, Any]) -> str | None:
     return str(split["pattern"]["Regex"])
 
 
+def _lines(text: str) -> list[str]:
+    """`text` cut after each newline that is followed by a non-space character.
+
+    Every such cut is a pre-token boundary of the split regexes: only whitespace/newline pieces and a
+    punctuation run's trailing newlines hold a newline, and none of them runs on into a non-space
+    character; the regexes look neither behind nor (past whitespace) ahead. So a text's count is the sum
+    of its lines' counts, and lines can be memoised."""
+    parts = text.split("\n")
+    out, cur = [], parts[0]
+    for part in parts[1:]:
+        if part and not part[0].isspace():
+            out.append(cur + "\n")
+            cur = part
+        else:
+            cur += "\n" + part
+    out.append(cur)
+    return out
+
+
 class TokenCounter:
     """`counts(texts)` equals `[len(e) for e in tok.encode_batch(texts, add_special_tokens=False)]`."""
 
     def __init__(self, tok: Any) -> None:
         self.tok = tok
         self.cache: dict[str, int] = {}
+        self.line_cache: dict[str, int] = {}
         self.split: Any = None
         self.split_re: Any = None
         pattern = _split_pattern(json.loads(tok.to_str()))
@@ -115,7 +135,7 @@ class TokenCounter:
         return len(self.tok.model.tokenize(mapped))
 
     def _count(self, text: str) -> int:
-        cache, total = self.cache, 0
+        total = 0
         segments = self.special_split(text) if self.special_split is not None else [text]
         for seg in segments:
             if not seg:
@@ -125,16 +145,30 @@ class TokenCounter:
                 continue
             if self.normalize and not seg.isascii():
                 seg = unicodedata.normalize("NFC", seg)
-            use_re = self.split_re is not None and (seg.isascii() or not self.re_unsafe(seg))
-            pieces = self.split_re(seg) if use_re else self.split(seg)
-            try:
-                total += sum(map(cache.__getitem__, pieces))
-            except KeyError:
-                for piece in pieces:
-                    if piece not in cache:
-                        cache[piece] = self._bpe(piece)
-                total += sum(map(cache.__getitem__, pieces))
+            if "\n" not in seg:
+                total += self._count_plain(seg)
+                continue
+            # Lines repeat far more often than whole texts (greetings, sign-offs, template lines), so
+            # each is counted once; see _lines for why the counts of the lines add up exactly.
+            memo = self.line_cache
+            for line in _lines(seg):
+                n = memo.get(line)
+                if n is None:
+                    n = memo[line] = self._count_plain(line)
+                total += n
         return total
+
+    def _count_plain(self, seg: str) -> int:
+        cache = self.cache
+        use_re = self.split_re is not None and (seg.isascii() or not self.re_unsafe(seg))
+        pieces = self.split_re(seg) if use_re else self.split(seg)
+        try:
+            return sum(map(cache.__getitem__, pieces))
+        except KeyError:
+            for piece in pieces:
+                if piece not in cache:
+                    cache[piece] = self._bpe(piece)
+            return sum(map(cache.__getitem__, pieces))
 
     def counts(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -143,6 +177,8 @@ class TokenCounter:
             return [len(e) for e in self.tok.encode_batch_fast(list(texts), add_special_tokens=False)]
         if len(self.cache) > MAX_CACHE:
             self.cache.clear()
+        if len(self.line_cache) > MAX_CACHE:
+            self.line_cache.clear()
         out = [-1 if _UNSURE.search(t) else self._count(t) for t in texts]
         unsure = [i for i, n in enumerate(out) if n < 0]
         if unsure:

@@ -54,3 +54,21 @@ def test_a_tokenizer_it_does_not_understand_goes_through_the_tokenizer() -> None
     assert not counter.fast
     texts = ["hej du", "hej, du där!", ""]
     assert counter.counts(texts) == _reference(tok, texts) == [2, 5, 0]
+
+
+def test_line_memo_adds_up_exactly_on_newline_heavy_texts() -> None:
+    """Texts are counted line by line (memoised); random mixes of newlines, spaces, punctuation, letters,
+    digits and odd whitespace must still give the tokenizer's counts."""
+    import random
+
+    tok = load_fast_tokenizer("builtin:tiny-qwen2")
+    counter = TokenCounter(tok)
+    rng = random.Random(7)
+    alphabet = ["\n", "\n", "\r\n", " ", "  ", "\t", "\u00a0", ".", "!?", "-", "'s", "Hej", "du", "å", "ÅÄÖ", "12",
+                "3", "e\u0301", "<", ">", "_", "\u2003", "x"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    texts += [t + "\n" + t for t in texts[:500]]  # repeated lines hit the memo
+    expected = _reference(tok, texts)
+    assert counter.counts(texts) == expected
+    assert counter.line_cache  # the memo was used
+    assert counter.counts(texts) == expected
