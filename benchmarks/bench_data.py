@@ -5,6 +5,14 @@
 Targets (2-core machine): >= 5,000 pairs/s end to end with workers, >= 2 MB/s for the PII step on one core.
 Baselines measured in the same run: the same build with 1 worker, and a naive masker that runs
 phonenumbers' PhoneNumberMatcher over the whole text (plus the same regexes for the other kinds).
+Every timed build starts from cold PII/language/line memos (`steps.clear_memos`) and is warmed on other pairs.
+
+Figures on the 2-core dev machine, 2026-11-28, with other jobs running (load average 2.3-3.4, so a second
+worker found no free core): 1 worker ~2,800 pairs/s, ~350 CPU-µs per pair (was ~1,900 pairs/s, ~500 µs
+before the memos, the faster PII scans and the fork-shared workers); 2 workers 1,850-2,500 pairs/s at
+~400-530 CPU-µs per pair (was 1,450-1,630 at ~600-700); PII step ~8.8 MB/s on one core. With one core
+free per worker (load ~1) an intermediate build reached 5,500 pairs/s with 2 workers, but memos inherited
+from the 1-worker build inflated it; cold-memo figures on an idle machine are not measured yet.
 """
 
 from __future__ import annotations

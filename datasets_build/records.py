@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Message = dict[str, str]
+_encode_str = json.encoder.encode_basestring  # the string encoder json.dumps uses with ensure_ascii=False
 
 
 class DataError(ValueError):
@@ -55,8 +56,18 @@ class Drop:
 
 def make_id(source: str, prompt: list[Message], chosen: str, rejected: str) -> str:
     """A content hash, so ids (and with them split membership) never depend on position in the input."""
-    payload = json.dumps([prompt, chosen, rejected], ensure_ascii=False, sort_keys=True)
-    return f"{source}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+    return f"{source}-{hashlib.sha256(_id_payload(prompt, chosen, rejected).encode()).hexdigest()[:16]}"
+
+
+def _id_payload(prompt: list[Message], chosen: str, rejected: str) -> str:
+    """json.dumps([prompt, chosen, rejected], ensure_ascii=False, sort_keys=True), built directly for the
+    usual shape ({role, content} string messages; the read stage runs this once per pair, serially)."""
+    if all(type(m) is dict and len(m) == 2 and type(m.get("role")) is str and type(m.get("content")) is str
+           for m in prompt) and type(chosen) is str and type(rejected) is str:
+        enc = _encode_str
+        msgs = ", ".join(f'{{"content": {enc(m["content"])}, "role": {enc(m["role"])}}}' for m in prompt)
+        return f"[[{msgs}], {enc(chosen)}, {enc(rejected)}]"
+    return json.dumps([prompt, chosen, rejected], ensure_ascii=False, sort_keys=True)
 
 
 def dumps(obj: Any) -> str:

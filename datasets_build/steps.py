@@ -7,6 +7,7 @@ is dropped; the pipeline runs them as a literal list and counts every drop by re
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -211,9 +212,10 @@ def annotate(records: list[Record], settings: AnnotateSettings, workers: int, ch
     if workers > 1 and len(records) >= 2 * chunk:
         import multiprocessing as mp
 
-        # The parent loads everything once; forked workers inherit it (and the warm token cache).
-        init_worker(settings)
-        if "fork" in mp.get_all_start_methods():
+        # fork only on Linux: macOS offers it, but forking a process that loaded system frameworks
+        # (numpy's Accelerate) can crash or hang there, which is why Python's default on macOS is spawn.
+        if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+            init_worker(settings)  # loaded once in the parent; forked workers inherit it and the warm caches
             # Big slices (about 8 per worker) keep the per-task overhead small and the load balanced.
             size = max(chunk, min(2000, -(-len(records) // (8 * workers))))
             spans = [(i, min(i + size, len(records))) for i in range(0, len(records), size)]
@@ -233,9 +235,9 @@ def annotate(records: list[Record], settings: AnnotateSettings, workers: int, ch
         batches = [records[i:i + chunk] for i in range(0, len(records), chunk)]
         out: list[Record] = []
         with mp.get_context("spawn").Pool(workers, initializer=init_worker, initargs=(settings,)) as pool:
-            for res in pool.imap(_worker_annotate, [(b, settings) for b in batches]):
-                tally(res)
-                out += res
+            for done in pool.imap(_worker_annotate, [(b, settings) for b in batches]):
+                tally(done)
+                out += done
                 if progress:
                     progress(len(out), len(records))
         return out, pii_totals

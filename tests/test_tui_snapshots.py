@@ -99,6 +99,13 @@ def test_snapshot_eval_pane(project: Path, snap_compare: Any) -> None:
     async def open_eval(pilot: Any) -> None:
         await _settle_runs(pilot)
         pilot.app.show_eval(Path("runs/ipo-20251230-090000"))
+        # The pane is built lazily and loads the report after a refresh: wait for it, not for a fixed time.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            panes = pilot.app.query("#eval-pane")
+            if panes and getattr(panes.first(), "report", None) is not None:
+                break
+            await pilot.pause(0.05)
         await pilot.pause(0.3)
 
     assert snap_compare(_app(project, initial_pane="runs"), terminal_size=(120, 40), run_before=open_eval)
