@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from datasets_build.atomic_dir import ensure_dir
 
 BUILTIN_SPEC = "builtin:tiny-qwen2"
 # Shared by every build and run of the project; ALICE_BUILTIN_DIR moves it (tests, read-only checkouts).
@@ -111,21 +111,7 @@ def ensure_tokenizer(cache_root: Path = BUILTIN_CACHE) -> Path:
     """Build the tiny tokenizer once and return its directory; safe when several processes race."""
     corpus = demo_corpus()
     final = Path(cache_root) / f"tiny-qwen2-tokenizer-{_version(corpus)}"
-    if (final / "tokenizer.json").is_file():
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tok-", dir=final.parent))
-    try:
-        _write(_train(corpus), tmp)
-        try:
-            os.replace(tmp, final)
-        except OSError:
-            # Another process won the race and its directory is already in place: use that one.
-            if not (final / "tokenizer.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    return ensure_dir(final, "tokenizer.json", lambda tmp: _write(_train(corpus), tmp))
 
 
 @lru_cache(maxsize=8)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from trainer import paths
@@ -50,21 +48,10 @@ def ensure_tiny_model(cache_root: Path | None = None, tokenizer_dir: Path | None
     cache_root = Path(cache_root) if cache_root else paths.builtin_cache()
     tok_dir = Path(tokenizer_dir) if tokenizer_dir else ensure_tokenizer(cache_root)
     target = cache_root / NAME / f"v{VERSION}-{_tokenizer_digest(tok_dir)}"
-    if (target / "config.json").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-    try:
-        _build(tok_dir, tmp)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            # Another builder won the race; its model is identical (same seed, same tokenizer).
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    from datasets_build.atomic_dir import ensure_dir
+
+    # Same seed, same tokenizer: a racing builder's model is identical to ours.
+    return ensure_dir(target, "config.json", lambda tmp: _build(tok_dir, tmp))
 
 
 def _build(tok_dir: Path, out: Path) -> None:
