@@ -5,7 +5,7 @@
 Targets (2-core machine): >= 5,000 pairs/s end to end with workers, >= 2 MB/s for the PII step on one core.
 Baselines measured in the same run: the same build with 1 worker, and a naive masker that runs
 phonenumbers' PhoneNumberMatcher over the whole text (plus the same regexes for the other kinds).
-Every timed build starts from cold PII/language/line memos (`steps.clear_memos`) and is warmed on other pairs.
+Every timed build starts from cold PII/language/line memos (`annotate.clear_memos`) and is warmed on other pairs.
 
 Figures on the 2-core dev machine, 2026-11-28, with other jobs running (load average 2.3-3.4, so a second
 worker found no free core): 1 worker ~2,800 pairs/s, ~350 CPU-µs per pair (was ~1,900 pairs/s, ~500 µs
@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from datasets_build import pii  # noqa: E402
+from datasets_build.annotate import clear_memos  # noqa: E402
 from datasets_build.pipeline import build  # noqa: E402
 from datasets_build.recipe import from_dict  # noqa: E402
-from datasets_build.steps import clear_memos  # noqa: E402
 from datasets_build.synthetic import generate  # noqa: E402
 
 
@@ -77,20 +77,27 @@ def time_build(files: dict[str, Path], out: Path, workers: int) -> tuple[float, 
 
 def per_step_cpu(pairs: list[dict[str, Any]]) -> list[tuple[str, float]]:
     """CPU µs per pair of each per-record step on one core, and of the token count the build used before."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from datasets_build.annotate import MAX_LANG_CHARS, chatml
     from datasets_build.builtin_tokenizer import load_fast_tokenizer
+    from datasets_build.language_id import load as load_language_identifier
     from datasets_build.records import Record, make_id
-    from datasets_build.steps import MAX_LANG_CHARS, chatml, fingerprint, load_language_identifier
+    from datasets_build.steps import fingerprint
     from datasets_build.token_count import TokenCounter
 
     masker = pii.Masker()
     tok = load_fast_tokenizer("builtin:tiny-qwen2")
     ident = load_language_identifier(("en", "sv"))
+    py3 = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    py3.set_languages(["en", "sv"])
     masked = [(masker.mask(p["prompt"][0]["content"])[0], masker.mask(p["chosen"])[0], masker.mask(p["rejected"])[0])
               for p in pairs]
     texts = [t for u, c, _ in masked for t in (chatml([{"role": "user", "content": u}]) + "<|im_start|>assistant\n",
                                                 c + "<|im_end|>\n")]
     recs = [Record(id="x", prompt=[{"role": "user", "content": u}], chosen=c, rejected=r, source="s", lang="sv",
                    domain="d", quality=3, origin="o") for u, c, r in masked]
+    samples = [f"{u[:MAX_LANG_CHARS // 4]}\n{c[:MAX_LANG_CHARS]}" for u, c, _ in masked]
     counter = TokenCounter(tok)
     counter.counts(texts[:2000])  # a warm pre-token cache, as in a build after its first batches
     masked_memo: dict[str, Any] = {}
@@ -103,7 +110,7 @@ def per_step_cpu(pairs: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
     def memo_lang(sample: str) -> str:
         if sample not in lang_memo:
-            lang_memo[sample] = ident.classify(sample)[0]
+            lang_memo[sample] = py3.classify(sample)[0]
         return lang_memo[sample]
 
     steps: list[tuple[str, Any]] = [
@@ -114,9 +121,10 @@ def per_step_cpu(pairs: list[dict[str, Any]]) -> list[tuple[str, float]]:
                                                                   p["rejected"])]),
         ("tokens: encode_batch_fast (before)", lambda: tok.encode_batch_fast(texts, add_special_tokens=False)),
         ("tokens: TokenCounter (now)", lambda: counter.counts(texts)),
-        ("language id", lambda: [ident.classify(f"{u[:MAX_LANG_CHARS // 4]}\n{c[:MAX_LANG_CHARS]}") for u, c, _ in masked]),
-        ("language id, memo per sample (build)",
-         lambda: [memo_lang(f"{u[:MAX_LANG_CHARS // 4]}\n{c[:MAX_LANG_CHARS]}") for u, c, _ in masked]),
+        ("language id: py3langid (before)", lambda: [py3.classify(s) for s in samples]),
+        ("language id: py3langid + memo (before)", lambda: [memo_lang(s) for s in samples]),
+        ("language id: batches of 500 (now)",
+         lambda: [ident.classify_batch(samples[i:i + 500]) for i in range(0, len(samples), 500)]),
         ("record id (make_id)", lambda: [make_id("s", r.prompt, r.chosen, r.rejected) for r in recs]),
         ("dedup fingerprint", lambda: [fingerprint(r) for r in recs]),
         ("split line JSON", lambda: [json.dumps(r.to_split_json(), ensure_ascii=False) for r in recs]),
@@ -143,6 +151,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3, help="1-worker and N-worker builds, alternated")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -151,8 +160,13 @@ def main() -> None:
         # neither build pays a one-off cost and neither finds the timed texts memoised.
         warm, _ = write_inputs(tmp, 2000, seeds=(21, 22))
         time_build(warm, tmp / "warm", 1)
-        t1, c1, n, stages = time_build(files, tmp / "w1", 1)
-        tw, cw, _, _ = time_build(files, tmp / "wn", args.workers)
+        # This machine's speed drifts by tens of percent from minute to minute (shared host): builds are
+        # alternated so each N-worker build has a 1-worker baseline measured right next to it.
+        rounds = []
+        for _ in range(args.rounds):
+            t1, c1, n, stages1 = time_build(files, tmp / "w1", 1)
+            tw, cw, _, stagesw = time_build(files, tmp / "wn", args.workers)
+            rounds.append((t1, c1, tw, cw, stages1, stagesw))
 
         nbytes = sum(len(t.encode()) for t in texts)
         masker = pii.Masker()
@@ -167,18 +181,24 @@ def main() -> None:
             naive_mask(text)
         t_naive = time.perf_counter() - t
 
-    e2e_1, e2e_w = n / t1, n / tw
     pii_mbs, naive_mbs = nbytes / t_pii / 1e6, sample_bytes / t_naive / 1e6
     print(f"pairs: {n}  text: {nbytes / 1e6:.1f} MB  load average at the end: {os.getloadavg()[0]:.1f}")
-    print(f"end to end, 1 worker:           {e2e_1:8.0f} pairs/s  ({t1:.2f} s wall, {c1:.2f} s CPU, "
-          f"{n / c1:.0f} pairs per CPU-second)")
-    print(f"end to end, {args.workers} workers:          {e2e_w:8.0f} pairs/s  ({tw:.2f} s wall, {cw:.2f} s CPU)  "
-          f"x{e2e_w / e2e_1:.2f} vs 1 worker   target >= 5000")
+    for i, (t1, c1, tw, cw, _, _) in enumerate(rounds, 1):
+        print(f"round {i}: 1 worker {n / t1:6.0f} pairs/s ({t1:.2f} s wall, {c1:.2f} s CPU)   "
+              f"{args.workers} workers {n / tw:6.0f} pairs/s ({tw:.2f} s wall, {cw:.2f} s CPU)   x{t1 / tw:.2f}")
+    by_speed = sorted(rounds, key=lambda r: r[2])
+    median = by_speed[len(rounds) // 2]
+    e2e_1 = sorted(n / r[0] for r in rounds)[len(rounds) // 2]
+    print(f"end to end, 1 worker:   median {e2e_1:6.0f} pairs/s")
+    print(f"end to end, {args.workers} workers:  median {n / median[2]:6.0f} pairs/s, best {n / by_speed[0][2]:6.0f}, "
+          f"worst {n / by_speed[-1][2]:6.0f}   target >= 5000   "
+          f"(median x{sorted(r[0] / r[2] for r in rounds)[len(rounds) // 2]:.2f} vs the 1-worker build beside it)")
     print(f"PII step, one core:             {pii_mbs:8.2f} MB/s wall, {nbytes / c_pii / 1e6:.2f} MB per CPU-second"
           f"   target >= 2")
     print(f"naive PhoneNumberMatcher only:  {naive_mbs:8.2f} MB/s   (masker is x{pii_mbs / naive_mbs:.1f})")
-    print("1-worker build, wall µs per pair by stage: "
-          + ", ".join(f"{k} {v / n * 1e6:.0f}" for k, v in stages.items()))
+    for label, stages in (("1-worker", median[4]), (f"{args.workers}-worker", median[5])):
+        print(f"{label} build (median round), wall µs per pair by stage: "
+              + ", ".join(f"{k} {v / n * 1e6:.0f}" for k, v in stages.items()))
     print("per-record steps, CPU µs per pair on one core (5,000 pairs):")
     steps = per_step_cpu(generate("sv", 2500, 13) + generate("en", 2500, 13))
     for name, us in steps:

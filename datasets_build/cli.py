@@ -19,7 +19,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output root (default outputs/data); dataset goes to OUT/<name>/")
     b.add_argument("--progress-json", action="store_true",
                    help="print one JSON object per line on stdout (stage progress, then done or error)")
-    b.add_argument("--workers", type=int, default=None, help="override the recipe's worker processes")
+    b.add_argument("--workers", type=int, default=None,
+                   help="processes that annotate, this one included (overrides the recipe; 1 = no extra process)")
     s = sub.add_parser("stats", help="print a dataset's manifest as tables")
     s.add_argument("dir", help="dataset directory, split directory or manifest.json")
     s.add_argument("--json", action="store_true", help="print the raw manifest JSON")

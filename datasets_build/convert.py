@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from datasets_build.annotate import Annotator
 from datasets_build.manifest import sha256_file
 from datasets_build.pipeline import Progress, SourceRun, annotate_settings, run_source
 from datasets_build.recipe import from_dict
@@ -41,7 +42,8 @@ def convert(source_type: str, input_path: str | Path, output: str | Path, option
             ("language", language(recipe.drop_language_mismatch, mismatches)),
             ("dedup", Dedup(recipe.dedup_prefix_chars))]
         run = SourceRun(spec)
-        run_source(recipe, spec, run, tmp, {}, filters, settings, mismatches, progress, Counter())
+        with Annotator(settings, recipe.workers) as annotator:
+            run_source(recipe, spec, run, tmp, {}, filters, annotator, mismatches, progress, Counter(), {})
         os.replace(tmp / "processed" / f"{spec['name']}.jsonl", output)
         result = SplitResult({s: list(run.kept) if s == "train" else [] for s in SPLITS}, {}, {})
         manifest = build_manifest(recipe, {spec["name"]: run}, result, {}, 0.0, 0.0)

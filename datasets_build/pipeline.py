@@ -16,21 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from datasets_build import sources
+from datasets_build.annotate import CHUNK, AnnotateSettings, Annotator
 from datasets_build.builtin_tokenizer import BUILTIN_CACHE
-from datasets_build.manifest import count_records, sha256_file
+from datasets_build.jsonl_writer import JsonlWriter, write_jsonl
 from datasets_build.recipe import Recipe
 from datasets_build.records import DataError, Drop, Record, dumps
 from datasets_build.report import build_manifest
 from datasets_build.sources.base import SourceContext, limited
 from datasets_build.splits import SPLITS, assign
-from datasets_build.steps import (
-    AnnotateSettings,
-    Dedup,
-    annotate,
-    language,
-    quality,
-    validate,
-)
+from datasets_build.steps import Dedup, language, quality, validate
 
 DEFAULT_OUT_ROOT = Path("outputs/data")
 Progress = Callable[[dict[str, Any]], None]
@@ -50,14 +44,6 @@ class SourceRun:
         self.stats: dict[str, Any] = {}
 
 
-def _write_jsonl(path: Path, rows: list[Any]) -> None:
-    """One JSON line per row; a row that is already a line (raw input, pre-serialised records) as it is."""
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(row if isinstance(row, str) else dumps(row))
-            fh.write("\n")
-
-
 def _processed_line(r: Record) -> str:
     """The split line plus where the record came from and what the steps found (origin, meta)."""
     extra = {"origin": r.origin, **({"meta": r.meta} if r.meta else {})}
@@ -65,56 +51,92 @@ def _processed_line(r: Record) -> str:
 
 
 def run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, previous: dict[str, list[Record]],
-                filters: list[tuple[str, Callable[[Record], str | None]]], settings: AnnotateSettings,
-                mismatches: dict[str, int], progress: Progress, seen_ids: Counter[str]) -> None:
+               filters: list[tuple[str, Callable[[Record], str | None]]], annotator: Annotator,
+               mismatches: dict[str, int], progress: Progress, seen_ids: Counter[str],
+               files: dict[str, dict[str, Any]]) -> None:
+    """Read one source, annotate it chunk by chunk (workers annotate while the reading goes on), filter the
+    annotated chunks in order and write its raw and processed files."""
     name = spec["name"]
     module = sources.load(spec["type"])
     ctx = SourceContext(name=name, options=dict(spec), on_error=spec.get("on_error", recipe.on_error),
                         seed=recipe.seed, previous=previous, stats=run.stats)
-    t = time.perf_counter()
-    records: list[Record] = []
+    raw_out = JsonlWriter(tmp / "raw" / f"{name}.jsonl")
+    processed_out = JsonlWriter(tmp / "processed" / f"{name}.jsonl")
     raw_rows: list[Any] = []
-    for item in limited(module.read(ctx), spec.get("limit")):
-        run.read += 1
-        raw_rows.append(item.raw if item.raw is not None else {"origin": item.origin})
-        if isinstance(item, Drop):
-            run.dropped[item.reason] += 1
-        else:
-            item.declared_lang = item.lang
-            # Ids are content hashes; identical pairs (kept when dedup is off) get -2, -3, ... so that
-            # every record still has its own id and lands in exactly one split.
-            seen_ids[item.id] += 1
-            if seen_ids[item.id] > 1:
-                item.id = f"{item.id}-{seen_ids[item.id]}"
-            records.append(item)
-        if run.read % 1000 == 0:
-            progress({"stage": "read", "source": name, "done": run.read, "total": None})
-    progress({"stage": "read", "source": name, "done": run.read, "total": run.read})
-    _write_jsonl(tmp / "raw" / f"{name}.jsonl", raw_rows)
-    del raw_rows
-    for rec in records:
-        rec.raw = None  # on disk now; not worth pickling to the workers
-    run.timings["read"] = time.perf_counter() - t
+    chunk: list[Record] = []
+    annotated = submitted = 0
+    filter_seconds = 0.0
+    inline_before = annotator.inline_seconds
 
-    t = time.perf_counter()
-    records, run.pii = annotate(
-        records, settings, recipe.workers,
-        progress=lambda d, n: progress({"stage": "pii", "source": name, "done": d, "total": n}))
-    run.timings["annotate"] = time.perf_counter() - t
+    def take(wait: bool) -> None:
+        # Chunks come back in the order they were read, so the filters (dedup: first occurrence wins) see
+        # the records in input order whatever the worker count.
+        nonlocal annotated, filter_seconds
+        for recs, pii in annotator.ready(wait):
+            t = time.perf_counter()
+            for kind, n in pii.items():
+                run.pii[kind] = run.pii.get(kind, 0) + n
+            kept = []
+            for rec in recs:
+                for _, check in filters:
+                    reason = check(rec)
+                    if reason is not None:
+                        run.dropped[reason] += 1
+                        break
+                else:
+                    kept.append(rec)
+            run.kept += kept
+            processed_out.write([_processed_line(r) for r in kept])
+            annotated += len(recs)
+            filter_seconds += time.perf_counter() - t
+            progress({"stage": "annotate", "source": name, "done": annotated, "total": submitted})
 
-    t = time.perf_counter()
-    for rec in records:
-        for _, check in filters:
-            reason = check(rec)
-            if reason is not None:
-                run.dropped[reason] += 1
-                break
-        else:
-            run.kept.append(rec)
-    run.lang_mismatch = mismatches.get(name, 0)
-    _write_jsonl(tmp / "processed" / f"{name}.jsonl", [_processed_line(r) for r in run.kept])
-    progress({"stage": "filter", "source": name, "done": len(records), "total": len(records)})
-    run.timings["filter"] = time.perf_counter() - t
+    try:
+        t0 = time.perf_counter()
+        for item in limited(module.read(ctx), spec.get("limit")):
+            run.read += 1
+            raw_rows.append(item.raw if item.raw is not None else {"origin": item.origin})
+            if isinstance(item, Drop):
+                run.dropped[item.reason] += 1
+            else:
+                item.declared_lang = item.lang
+                item.raw = None  # kept in raw_rows; not needed by the steps
+                # Ids are content hashes; identical pairs (kept when dedup is off) get -2, -3, ... so that
+                # every record still has its own id and lands in exactly one split.
+                seen_ids[item.id] += 1
+                if seen_ids[item.id] > 1:
+                    item.id = f"{item.id}-{seen_ids[item.id]}"
+                chunk.append(item)
+                submitted += 1
+                if len(chunk) >= CHUNK:
+                    raw_out.write(raw_rows)
+                    raw_rows = []
+                    annotator.submit(chunk)
+                    chunk = []
+                    take(wait=False)
+            if run.read % 1000 == 0:
+                progress({"stage": "read", "source": name, "done": run.read, "total": None})
+        raw_out.write(raw_rows)
+        annotator.submit(chunk)
+        progress({"stage": "read", "source": name, "done": run.read, "total": run.read})
+        read_end, filter_in_loop = time.perf_counter(), filter_seconds
+        take(wait=True)
+        wait_end = time.perf_counter()
+
+        t = time.perf_counter()
+        run.lang_mismatch = mismatches.get(name, 0)
+        for out in (raw_out, processed_out):
+            files[out.path.relative_to(tmp).as_posix()] = out.close()
+    finally:
+        for out in (raw_out, processed_out):
+            out.discard()
+    # The stages overlap: with workers, "read" is this process reading (the workers annotate meanwhile) and
+    # "annotate" the wait for the last chunks; in-process annotation and all filtering are moved to their
+    # own stage, so the three add up to the source's wall time.
+    inline = annotator.inline_seconds - inline_before
+    run.timings = {"read": read_end - t0 - inline - filter_in_loop,
+                   "annotate": inline + wait_end - read_end - (filter_seconds - filter_in_loop),
+                   "filter": filter_seconds + time.perf_counter() - t}
 
 
 def _pinned_golden(path: str | None) -> set[str]:
@@ -149,9 +171,6 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
     progress = progress or (lambda event: None)
     out_root = Path(out_root) if out_root is not None else DEFAULT_OUT_ROOT
     out_root.mkdir(parents=True, exist_ok=True)
-    if recipe.workers > 1:
-        # Processes do the parallel work; a forked child must not inherit a busy Rust thread pool.
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{recipe.name}.build-", dir=out_root))
     try:
@@ -170,10 +189,13 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
         runs: dict[str, SourceRun] = {}
         previous: dict[str, list[Record]] = {}
         seen_ids: Counter[str] = Counter()
-        for spec in recipe.sources:
-            run = runs[spec["name"]] = SourceRun(spec)
-            run_source(recipe, spec, run, tmp, previous, filters, settings, mismatches, progress, seen_ids)
-            previous[spec["name"]] = run.kept
+        files: dict[str, dict[str, Any]] = {}
+        with Annotator(settings, recipe.workers) as annotator:
+            for spec in recipe.sources:
+                run = runs[spec["name"]] = SourceRun(spec)
+                run_source(recipe, spec, run, tmp, previous, filters, annotator, mismatches, progress, seen_ids,
+                           files)
+                previous[spec["name"]] = run.kept
 
         t = time.perf_counter()
         pool = [r for run in runs.values() for r in run.kept]
@@ -192,15 +214,12 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
                 run.kept = [r for r in run.kept if r.id in in_splits]
         split_dir = tmp / "splits" / recipe.version
         for name in SPLITS:
-            _write_jsonl(split_dir / f"{name}.jsonl", [r.split_line for r in result.splits[name]])
+            path = split_dir / f"{name}.jsonl"
+            files[path.relative_to(tmp).as_posix()] = write_jsonl(path, [r.split_line for r in result.splits[name]])
         progress({"stage": "splits", "done": len(pool), "total": len(pool)})
         split_time = time.perf_counter() - t
 
-        files = {}
-        for path in sorted(p for p in tmp.rglob("*.jsonl")):
-            rel = path.relative_to(tmp).as_posix()
-            files[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size,
-                          "records": count_records(path)}
+        files = dict(sorted(files.items()))
         manifest = build_manifest(recipe, runs, result, files, split_time, time.perf_counter() - started)
         text = dumps_manifest(manifest)
         (tmp / "manifest.json").write_text(text, encoding="utf-8")

@@ -22,8 +22,8 @@ def test_build_progress_json_then_stats(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     events = [json.loads(line) for line in out.stdout.splitlines()]  # stdout holds nothing but JSON lines
     stages = [e["stage"] for e in events if "stage" in e]
-    assert {"read", "pii", "filter", "splits", "write"} <= set(stages)
-    pii = [e for e in events if e.get("stage") == "pii"]
+    assert {"read", "annotate", "splits", "write"} <= set(stages)
+    pii = [e for e in events if e.get("stage") == "annotate"]
     assert all(0 < e["done"] <= e["total"] for e in pii) and pii[-1]["done"] == pii[-1]["total"]
     done = events[-1]
     assert done["event"] == "done" and Path(done["manifest"]).is_file()

@@ -12,12 +12,12 @@ import pytest
 from data_fixtures import HH_SAMPLE, PKU_ROWS, ROOT, read_jsonl, write_jsonl, write_recipe
 
 from datasets_build import build_from_recipe, pii
+from datasets_build.annotate import chatml
 from datasets_build.builtin_tokenizer import count_tokens
 from datasets_build.manifest import load_manifest, sha256_file
 from datasets_build.recipe import load as load_recipe
 from datasets_build.records import DataError
 from datasets_build.report import summary
-from datasets_build.steps import chatml
 
 SPLIT_KEYS = ["id", "prompt", "chosen", "rejected", "source", "lang", "domain", "quality", "bucket", "n_tokens"]
 

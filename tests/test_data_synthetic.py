@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from datasets_build import pii
-from datasets_build.steps import load_language_identifier
+from datasets_build.language_id import load as load_language_identifier
 from datasets_build.synthetic import DOMAINS, REJECTED_KINDS, generate, lang_sv
 
 
@@ -70,7 +70,7 @@ def test_rejected_kinds_are_what_they_claim() -> None:
             assert leaked & {"personnummer", "phone", "email"}, rejected
             assert not {k for _, _, k in pii.mask(chosen)[1]} & {"personnummer", "phone", "email"}
         elif kind == "wrong_language":
-            assert ident.classify(rejected)[0] == "en" and ident.classify(chosen)[0] == "sv", rejected
+            assert ident.classify_batch([rejected, chosen]) == ["en", "sv"], rejected
 
 
 def test_chosen_answers_share_consistent_learnable_markers() -> None:

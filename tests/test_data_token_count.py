@@ -56,9 +56,10 @@ def test_a_tokenizer_it_does_not_understand_goes_through_the_tokenizer() -> None
     assert counter.counts(texts) == _reference(tok, texts) == [2, 5, 0]
 
 
-def test_line_memo_adds_up_exactly_on_newline_heavy_texts() -> None:
-    """Texts are counted line by line (memoised); random mixes of newlines, spaces, punctuation, letters,
-    digits and odd whitespace must still give the tokenizer's counts."""
+def test_line_and_word_memos_add_up_exactly_on_random_texts() -> None:
+    """Texts are counted line by line and word by word (memoised, cut before each space + letter); random
+    mixes of newlines, spaces, punctuation, letters, digits and odd whitespace must still give the
+    tokenizer's counts."""
     import random
 
     tok = load_fast_tokenizer("builtin:tiny-qwen2")
@@ -70,5 +71,5 @@ def test_line_memo_adds_up_exactly_on_newline_heavy_texts() -> None:
     texts += [t + "\n" + t for t in texts[:500]]  # repeated lines hit the memo
     expected = _reference(tok, texts)
     assert counter.counts(texts) == expected
-    assert counter.line_cache  # the memo was used
+    assert counter.line_cache and counter.word_cache  # the memos were used
     assert counter.counts(texts) == expected

@@ -242,7 +242,7 @@ async def test_dataset_pane_builds_the_demo_recipe_live(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: bool(pane.stages), 60, "stage progress")
         await wait_until(pilot, lambda: not pane.building, 180, "build finished")
         assert not [n for n in notes(app) if "failed" in n], notes(app)
-        assert any(k.startswith("pii") for k in pane.stages) and "splits" in pane.stages
+        assert any(k.startswith("annotate") for k in pane.stages) and "splits" in pane.stages
         assert pane.split_dir is not None and pane.split_dir.is_relative_to(tmp_path / "runs" / "data")
         await wait_until(pilot, lambda: len(app.query("ManifestTables DataTable")) > 3, 10, "manifest tables")
         sources = next(t for t in app.query("ManifestTables DataTable").results(DataTable)
