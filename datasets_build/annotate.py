@@ -209,9 +209,10 @@ class Annotator:
 
     `workers` counts the processes that annotate, this one included: with 2, one worker process runs
     beside this one. A chunk goes to a worker that has room (one chunk running, two waiting: enough to
-    keep it busy while this process annotates a chunk itself) and is annotated here otherwise, so this process reads, filters and annotates in turn while the workers
-    never run dry, and there is never a process more than there are workers. The workers live as long
-    as the Annotator (one start-up per build, their memos shared across sources).
+    keep it busy while this process annotates a chunk itself) and is annotated here otherwise. So this
+    process reads, filters and annotates in turn, the workers never run dry, and there is never a
+    process more than there are workers. The workers live as long as the Annotator (one start-up per
+    build, their memos kept across sources).
     """
 
     def __init__(self, settings: AnnotateSettings, workers: int) -> None:
