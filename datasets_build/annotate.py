@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from datasets_build.records import Message, Record, dumps
+from datasets_build.records import Message, Record
 from datasets_build.steps import bucket, fingerprint
 from datasets_build.token_count import TokenCounter
 
@@ -157,7 +157,7 @@ def annotate_batch(batch: list[Record], settings: AnnotateSettings) -> list[Reco
         rec.bucket = bucket(rec.n_tokens, settings.buckets)
         rec.lang = langs[i]
         rec.fp = fingerprint(rec, settings.dedup_prefix_chars)
-        rec.split_line = dumps(rec.to_split_json())
+        rec.split_line = rec.split_json_line()
     return batch
 
 

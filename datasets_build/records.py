@@ -43,6 +43,20 @@ class Record:
                 "source": self.source, "lang": self.lang, "domain": self.domain, "quality": self.quality,
                 "bucket": self.bucket, "n_tokens": self.n_tokens}
 
+    def split_json_line(self) -> str:
+        """dumps(self.to_split_json()), built directly for the usual shape (every record gets one, ~2x faster)."""
+        enc = _encode_str
+        if not (_plain_messages(self.prompt) and type(self.quality) is int and type(self.n_tokens) is int
+                and all(type(v) is str for v in (self.id, self.chosen, self.rejected, self.source, self.lang,
+                                                  self.domain, self.bucket))):
+            return dumps(self.to_split_json())
+        prompt = ", ".join(f'{{"role": {enc(m["role"])}, "content": {enc(m["content"])}}}' for m in self.prompt)
+        return (f'{{"id": {enc(self.id)}, "prompt": [{prompt}], '
+                f'"chosen": [{{"role": "assistant", "content": {enc(self.chosen)}}}], '
+                f'"rejected": [{{"role": "assistant", "content": {enc(self.rejected)}}}], '
+                f'"source": {enc(self.source)}, "lang": {enc(self.lang)}, "domain": {enc(self.domain)}, '
+                f'"quality": {self.quality}, "bucket": {enc(self.bucket)}, "n_tokens": {self.n_tokens}}}')
+
 
 @dataclass(slots=True)
 class Drop:
@@ -57,6 +71,13 @@ class Drop:
 def make_id(source: str, prompt: list[Message], chosen: str, rejected: str) -> str:
     """A content hash, so ids (and with them split membership) never depend on position in the input."""
     return f"{source}-{hashlib.sha256(_id_payload(prompt, chosen, rejected).encode()).hexdigest()[:16]}"
+
+
+def _plain_messages(prompt: Any) -> bool:
+    """Messages that are exactly {"role": str, "content": str}, in that key order."""
+    return type(prompt) is list and all(
+        type(m) is dict and len(m) == 2 and type(m.get("role")) is str and type(m.get("content")) is str
+        and next(iter(m)) == "role" for m in prompt)
 
 
 def _id_payload(prompt: list[Message], chosen: str, rejected: str) -> str:
