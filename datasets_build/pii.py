@@ -59,8 +59,9 @@ _PHONE_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cos
 
 def luhn_ok(digits: str) -> bool:
     if digits.isascii() and digits.isdigit():
-        # Fast path, same sum: double every other digit by a translate table, then add all digits in C.
-        return sum(map(int, digits[::2].translate(_LUHN_DOUBLE) + digits[1::2])) % 10 == 0
+        # Fast path, same sum: double every other digit by a translate table, then add all digits in C
+        # as their ASCII codes, less 48 ('0') each.
+        return (sum((digits[::2].translate(_LUHN_DOUBLE) + digits[1::2]).encode()) - 48 * len(digits)) % 10 == 0
     total = 0
     for i, ch in enumerate(digits):
         d = ord(ch) - 48
@@ -89,6 +90,8 @@ def is_personnummer(date_part: str, tail: str) -> bool:
     yy, month, day = int(date_part[-6:-4]), int(date_part[-4:-2]), int(date_part[-2:])
     if day > 60:
         day -= 60
+    if 1 <= month <= 12 and 1 <= day <= 28:  # a real date in every year, so in every century too
+        return True
     if len(date_part) == 8:
         return _real_date(int(date_part[:4]), month, day)
     # Without the century, accept the date in any century it could be (29 February needs a leap year).
@@ -141,14 +144,10 @@ def _valid_by_metadata(candidate: str, regions: tuple[str, ...]) -> bool:
     return False
 
 
-def _phone_spans(text: str, start: int, end: int, regions: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Phone numbers inside one candidate; a national form (leading 0) is tried in each region in turn."""
-    return [(start + s, start + e) for s, e in _phone_spans_in(text[start:end], regions)]
-
-
 @lru_cache(maxsize=4096)  # pure in the candidate alone, and the matcher fallback costs half a millisecond
 def _phone_spans_in(chunk: str, regions: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
-    """_phone_spans for one candidate string, as offsets into it."""
+    """Phone numbers inside one candidate, as offsets into it; a national form (leading 0) is tried in each
+    region in turn."""
     start = 0
     if chunk.startswith("(0"):
         start = 1  # "(070-123 45 67)": a national number in brackets, not a US area code
@@ -251,14 +250,9 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     rx = _CLUSTER_NARROW if _latin1(text) else _CLUSTER
     if "+" not in text and "(" not in text:  # no lead to add back (the common case)
         return [m.span() for m in rx.finditer(text)]
-    out, prev = [], 0
-    for m in rx.finditer(text):
-        s, e = m.span()
-        if s > prev and text[s - 1] in "+(":
-            s -= 1
-        out.append((s, e))
-        prev = e
-    return out
+    # A lead right before a match cannot belong to the previous match (which ends in a digit), so it is
+    # always the match's own; s > 0 keeps text[-1] out.
+    return [(s - 1, e) if s and text[s - 1] in "+(" else (s, e) for s, e in map(re.Match.span, rx.finditer(text))]
 
 
 def _standalone(text: str, s: int, e: int) -> bool:
@@ -365,7 +359,9 @@ class Masker:
         while m is not None:
             long_date = long_date or len(m.group("date")) == 8
             self._personnummer_candidate(text, m, spans)
-            m = _PNR.search(text, m.end(), ce)
+            end = m.end()
+            # No room left for another match (10 characters at least): spare the search.
+            m = _PNR.search(text, end, ce) if ce - end >= 10 else None
         # The bare form catches a 10-digit number the long form swallowed. Where every long-form match had
         # a 6-digit date, the bare scan finds exactly the same matches (the long form tries 8 digits first
         # and falls back to the bare form at each position), and each would be judged the same again.
@@ -374,9 +370,11 @@ class Masker:
                 self._personnummer_candidate(text, m, spans)
 
     def _personnummer_candidate(self, text: str, m: re.Match[str], spans: list[tuple[int, int, str]]) -> None:
-        d, sep, tail = m.group("date", "sep", "tail")
         start, end = m.span()
-        if not _standalone(text, start, end) or not is_personnummer(d, tail):
+        if not _standalone(text, start, end):  # as most bare-form rescans are: spare the groups
+            return
+        d, sep, tail = m.group("date", "sep", "tail")
+        if not is_personnummer(d, tail):
             return
         # Ten bare digits starting 070 are also a Swedish mobile number (070 = born 2007);
         # without a personnummer word just before it, call it a phone (masked either way).
@@ -390,14 +388,23 @@ class Masker:
         m = _PHONE.search(text, cs, ce)
         while m is not None:
             start, end = m.span()
-            # Every digit inside a personnummer or case ID already found ("(19850312-1234)"): any
-            # phone number in it would overlap that span and be discarded anyway.
-            first = _DIGIT.search(text, start).start() if spans else -1  # type: ignore[union-attr]
-            if (not any(ts <= first and end <= te for ts, te, _ in spans)
-                    and (_standalone(text, start, end) or text[start] in "+(")):
-                for s, e in _phone_spans(text, start, end, self.phone_regions):
-                    _add(spans, s, e, "phone")
-            m = _PHONE.search(text, end, ce)
+            lead = text[start]
+            covered = False
+            if spans:
+                # Every digit inside a personnummer or case ID already found ("(19850312-1234)"): any
+                # phone number in it would overlap that span and be discarded anyway. A match starts
+                # with its first digit '0', with "(<digit>", or with '+' (a separator may follow).
+                first = (start if lead == "0" else start + 1 if lead == "("
+                         else _DIGIT.search(text, start).start())  # type: ignore[union-attr]
+                for ts, te, _ in spans:  # a loop, not any(): no generator to build per match
+                    if ts <= first and end <= te:
+                        covered = True
+                        break
+            if not covered and (lead != "0" or _standalone(text, start, end)):
+                for s, e in _phone_spans_in(text[start:end], self.phone_regions):
+                    _add(spans, start + s, start + e, "phone")
+            # No room left for another match (7 characters at least): spare the search.
+            m = _PHONE.search(text, end, ce) if ce - end >= 7 else None
         if ce - cs >= 12 and text.find("-", cs, ce) != -1:  # _US_PLAIN needs 12 characters, two dashes
             for m in _US_PLAIN.finditer(text, cs, ce):
                 start, end = m.span()
