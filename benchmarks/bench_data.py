@@ -1,18 +1,18 @@
 """Dataset-builder speed: end-to-end pairs/s on 20,000 generated pairs with PII, and PII-step MB/s on one core.
 
-    .venv/bin/python benchmarks/bench_data.py [--pairs 20000] [--workers 2]
+    .venv/bin/python benchmarks/bench_data.py [--pairs 20000] [--workers 2] [--rounds 3]
 
 Targets (2-core machine): >= 5,000 pairs/s end to end with workers, >= 2 MB/s for the PII step on one core.
-Baselines measured in the same run: the same build with 1 worker, and a naive masker that runs
-phonenumbers' PhoneNumberMatcher over the whole text (plus the same regexes for the other kinds).
-Every timed build starts from cold PII/language/line memos (`annotate.clear_memos`) and is warmed on other pairs.
+Baselines measured in the same run: a 1-worker build right before each N-worker build (this shared machine's
+speed drifts by tens of percent from minute to minute), py3langid and json.dumps for the steps they were
+replaced in, and a naive masker that runs phonenumbers' PhoneNumberMatcher over the whole text.
+Every timed build starts from cold PII/language/line/word memos (`annotate.clear_memos`) and is warmed on
+other pairs (tokenizer and language model loaded, BPE piece cache filled).
 
-Figures on the 2-core dev machine, 2026-11-28, with other jobs running (load average 2.3-3.4, so a second
-worker found no free core): 1 worker ~2,800 pairs/s, ~350 CPU-µs per pair (was ~1,900 pairs/s, ~500 µs
-before the memos, the faster PII scans and the fork-shared workers); 2 workers 1,850-2,500 pairs/s at
-~400-530 CPU-µs per pair (was 1,450-1,630 at ~600-700); PII step ~8.8 MB/s on one core. With one core
-free per worker (load ~1) an intermediate build reached 5,500 pairs/s with 2 workers, but memos inherited
-from the 1-worker build inflated it; cold-memo figures on an idle machine are not measured yet.
+Figures on the idle 2-core dev machine, 2026-11-28 (two runs of three rounds, load average ~1):
+2 workers 5,544-6,780 pairs/s (medians 5,586 and 6,212), 1 worker 3,313-4,278 pairs/s beside them
+(x1.37-1.69); PII step 13.7-13.8 MB/s on one core. Before this round of work: 2 workers 4,600-4,690
+and 1 worker 3,190-3,400 on an idle machine.
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ def per_step_cpu(pairs: list[dict[str, Any]]) -> list[tuple[str, float]]:
          lambda: [ident.classify_batch(samples[i:i + 500]) for i in range(0, len(samples), 500)]),
         ("record id (make_id)", lambda: [make_id("s", r.prompt, r.chosen, r.rejected) for r in recs]),
         ("dedup fingerprint", lambda: [fingerprint(r) for r in recs]),
-        ("split line JSON", lambda: [json.dumps(r.to_split_json(), ensure_ascii=False) for r in recs]),
+        ("split line: json.dumps (before)", lambda: [json.dumps(r.to_split_json(), ensure_ascii=False) for r in recs]),
+        ("split line: built directly (now)", lambda: [r.split_json_line() for r in recs]),
     ]
     out = []
     for name, fn in steps:
