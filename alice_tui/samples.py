@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+from datasets_build.manifest import find_manifest as find_builder_manifest
+
 # The builder writes <EMAIL>, <PHONE>, <PERSONNUMMER>, <CASE_ID>; any <UPPER_CASE> tag is one of its kind.
 PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]{2,30}>")
-
-
-def count_records(path: Path) -> int:
-    with open(path, "rb") as f:
-        return sum(1 for line in f if line.strip())
 
 
 def read_record(path: Path, index: int) -> dict[str, Any]:
@@ -58,38 +54,8 @@ def split_files(split_dir: Path) -> list[Path]:
 
 
 def find_manifest(split_dir: Path) -> Path | None:
-    """The manifest describing `split_dir`: the builder's own finder when present, else a walk upwards."""
+    """The manifest describing `split_dir` (its own copy, else up to three levels above), or None."""
     try:
-        from datasets_build import manifest as dm
-
-        found = dm.find_manifest(split_dir)
-        return Path(found) if found else None
-    except (ImportError, AttributeError):
-        pass
+        return find_builder_manifest(split_dir)
     except (OSError, ValueError):
         return None
-    for d in (split_dir, *list(split_dir.parents)[:3]):
-        for name in ("manifest.json", "MANIFEST.json"):
-            if (d / name).is_file():
-                return d / name
-    return None
-
-
-def load_manifest(path: Path) -> dict[str, Any]:
-    try:
-        from datasets_build import manifest as dm
-
-        loaded: Any = dm.load_manifest(path)
-    except (ImportError, AttributeError):
-        loaded = None
-    if loaded is not None:
-        if hasattr(loaded, "to_dict"):
-            loaded = loaded.to_dict()
-        elif dataclasses.is_dataclass(loaded) and not isinstance(loaded, type):
-            loaded = dataclasses.asdict(loaded)
-        if isinstance(loaded, dict):
-            return loaded
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a manifest must be a JSON object")
-    return data

@@ -13,10 +13,8 @@ a sample whose two best classes are closer than py3langid's float32 rounding cou
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from functools import lru_cache
-from operator import mul
 from typing import Any
 
 import numpy as np
@@ -27,8 +25,6 @@ UND = "und"  # the label of an empty or whitespace-only sample; the model is not
 # more than walking their remaining bytes in Python, so the last few long samples finish in Python (and a
 # batch this small walks in Python throughout; its scoring is still one numpy pass).
 _PY_TAIL = 16
-# Batches smaller than this skip numpy altogether (see classify_batch).
-_FEW = 4
 # Samples longer than this (bytes) go to py3langid one by one: the batch walk pads every sample to the
 # longest one, and one stray huge text must not blow up that matrix. Dataset samples are ~120 chars.
 _LONG = 2048
@@ -74,14 +70,10 @@ class BatchLanguageIdentifier:
         self._alias_pairs: list[tuple[int, int]] = list(ident._alias_pairs)
         # py3langid's float32 log1p of every possible count (a sample here has at most _LONG bytes).
         self._log1p = np.log1p(np.arange(_LONG + 1, dtype=np.float32)).astype(np.float64)
-        # For walks in Python: indexing a memoryview or a list gives plain ints, much faster than numpy.
+        # Every walk starts in state 0, whose row does not start at offset 0.
+        self._start = int(rowbase[0])
+        # For the Python tail of a walk: indexing a memoryview gives plain ints, much faster than numpy.
         self._py_next_rowbase = self._next_rowbase.data
-        self._py_nextmove = self._nextmove.data
-        self._py_rowbase: list[int] = rowbase.tolist()
-        self._py_output: list[int] = self._output.tolist()
-        self._py_weights: list[list[float]] = [w.tolist() for w in self._weights]
-        self._py_prior: list[float] = self._prior.tolist()
-        self._py_log1p: list[float] = self._log1p.tolist()
 
     @classmethod
     def from_languages(cls, languages: tuple[str, ...]) -> BatchLanguageIdentifier:
@@ -108,38 +100,11 @@ class BatchLanguageIdentifier:
                 encoded.append(b)
         for lo in range(0, len(todo), self._chunk):
             chunk = encoded[lo:lo + self._chunk]
-            # A numpy pass costs ~100 µs however small the batch: two or three samples are faster alone.
-            classes = [self._classify_one(b) for b in chunk] if len(chunk) < _FEW \
-                else self._classify_encoded(chunk).tolist()
+            classes = self._classify_encoded(chunk).tolist()
             for i, c in zip(todo[lo:lo + self._chunk], classes, strict=True):
                 # -1 marks a near tie: only py3langid's own float32 arithmetic can settle it
                 labels[i] = self.labels[c] if c >= 0 else self._ident.classify(samples[i])[0]
         return labels
-
-    def _classify_one(self, encoded: bytes) -> int:
-        """_classify_encoded for one sample in plain Python: the same walk, counts, exact sums and bound."""
-        nm, rb, out = self._py_nextmove, self._py_rowbase, self._py_output
-        counts: dict[int, int] = {}
-        state = 0
-        for byte in encoded:
-            state = nm[rb[state] + byte]
-            f = out[state]
-            if f >= 0:
-                counts[f] = counts.get(f, 0) + 1
-        if not counts:
-            return 0  # featureless: py3langid scores every class at its floor, so argmax → class 0
-        v = [self._py_log1p[c] for c in counts.values()]
-        scores = [p + sum(map(mul, v, map(w.__getitem__, counts)))
-                  for w, p in zip(self._py_weights, self._py_prior, strict=True)]
-        for i, j in self._alias_pairs:
-            scores[i], scores[j] = max(scores[i], scores[j]), -math.inf
-        best = max(range(len(scores)), key=scores.__getitem__)  # the first maximum, like argmax
-        if len(scores) > 1:
-            second = max(s for c, s in enumerate(scores) if c != best)
-            mass = len(scores) * (self._max_weight * sum(v) + self._max_prior)
-            if scores[best] - second <= _bound(len(counts), mass):
-                return -1
-        return best
 
     def _walk(self, encoded: list[bytes]) -> np.ndarray:
         """One key (j << feature_bits) | feature per feature the DFA emits while reading sample j."""
@@ -151,7 +116,7 @@ class BatchLanguageIdentifier:
         maxlen = int(lens_sorted[0])
         n_alive = np.bincount(lens_sorted, minlength=maxlen + 1)[::-1].cumsum()[::-1][1:].tolist()
         t, keys = 0, np.empty(0, dtype=np.int32)
-        cur = np.full(n, self._py_rowbase[0], dtype=np.int32)  # row offset of each sample's state
+        cur = np.full(n, self._start, dtype=np.int32)  # row offset of each sample's state
         if n_alive[0] >= _PY_TAIL:
             # Bytes and transitions time-major: each step touches one contiguous prefix of a row.
             alive = lens_sorted[None, :] > np.arange(maxlen)[:, None]  # (maxlen, n)

@@ -9,6 +9,7 @@ import yaml
 from tui_fixtures import T0, synthetic_events
 
 from alice_tui import config_form, eval_report, fmt, manifest_view, run_model, samples, yaml_patch
+from datasets_build.manifest import count_records
 from trainer import config as cfgmod
 
 
@@ -155,7 +156,7 @@ def test_samples_read_pages_and_find_placeholders(tmp_path: Path) -> None:
     recs = [{"prompt": [{"role": "user", "content": f"mail <EMAIL> #{i}"}], "chosen": "ok", "rejected": "no"}
             for i in range(5)]
     f.write_text("".join(json.dumps(r) + "\n" for r in recs) + "{broken\n")
-    assert samples.count_records(f) == 6
+    assert count_records(f) == 6
     rec = samples.read_record(f, 3)
     text = samples.as_text(rec["prompt"])
     assert text == "user: mail <EMAIL> #3"

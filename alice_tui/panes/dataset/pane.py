@@ -21,6 +21,7 @@ from alice_tui.manifest_view import manifest_tables
 from alice_tui.panes.dataset.manifest_tables import ManifestTables
 from alice_tui.panes.dataset.sample_browser import SampleBrowser
 from alice_tui.screens import PickScreen
+from datasets_build.manifest import load_manifest
 
 
 class DatasetPane(Vertical, can_focus=True):
@@ -103,7 +104,7 @@ class DatasetPane(Vertical, can_focus=True):
             tables.show([], f"No manifest found for {where}.")
             return
         try:
-            data = samples.load_manifest(manifest)
+            data = load_manifest(manifest)
         except (OSError, ValueError) as e:
             tables.show([], f"Cannot read manifest {manifest}: {e}")
             self.app.notify(f"cannot read manifest {manifest}: {e}", severity="error")

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Select, Static
 
 from alice_tui import samples
+from datasets_build.manifest import count_records
 
 
 def highlighted(text: str) -> Text:
@@ -82,7 +83,7 @@ class SampleBrowser(Vertical, can_focus=True):
     def open(self, path: Path) -> None:
         self.path = path
         try:
-            self.count = samples.count_records(path)
+            self.count = count_records(path)
         except OSError as e:
             self.app.notify(f"cannot read {path}: {e}", severity="error")
             self.count = 0
