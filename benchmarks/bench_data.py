@@ -9,9 +9,9 @@ replaced in, and a naive masker that runs phonenumbers' PhoneNumberMatcher over 
 Every timed build starts from cold PII/language/line/word memos (`annotate.clear_memos`) and is warmed on
 other pairs (tokenizer and language model loaded, BPE piece cache filled).
 
-Figures on the idle 2-core dev machine, 2026-11-28 (two runs of three rounds, load average ~1):
-2 workers 5,544-6,780 pairs/s (medians 5,586 and 6,212), 1 worker 3,313-4,278 pairs/s beside them
-(x1.37-1.69); PII step 13.7-13.8 MB/s on one core. Before this round of work: 2 workers 4,600-4,690
+Figures on the idle 2-core dev machine, 2026-11-28 (three runs of three rounds, load average 1-1.4):
+2 workers 4,870-6,780 pairs/s (run medians 5,359, 5,586, 6,212; 8 of 9 builds >= 5,000), 1 worker
+2,976-4,278 pairs/s beside them (x1.37-1.85); PII step 13.7-13.8 MB/s on one core. Before this round of work: 2 workers 4,600-4,690
 and 1 worker 3,190-3,400 on an idle machine.
 """
 
