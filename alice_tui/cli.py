@@ -21,6 +21,10 @@ def _exec_module(module: str, argv: list[str]) -> int:
     return 0  # not reached
 
 
+# Subcommands that own their parsing in a process of their own (torch, matplotlib stay out of the console).
+_HEAVY_COMMANDS = {"export": "trainer.export", "plot": "trainer.plot"}
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alice-tui", description="Terminal training console for DPO/IPO + LoRA.")
     p.add_argument("--runs-dir", type=Path, default=Path("outputs"), help="where run directories live (default: outputs)")
@@ -49,6 +53,10 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("data", help="build, inspect and convert preference datasets (alice-tui data --help)",
                    add_help=False)
     sub.add_parser("eval", help="evaluate a run's adapter against its base (alice-tui eval --help)", add_help=False)
+    sub.add_parser("export", help="export a run's adapter or merged model with a model card (alice-tui export --help)",
+                   add_help=False)
+    sub.add_parser("plot", help="draw training curves of one or more runs to PNG/SVG (alice-tui plot --help)",
+                   add_help=False)
     return p
 
 
@@ -60,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return _exec_module("datasets_build", argv[i + 1:])
         if a == "eval":
             return _exec_module("trainer.evaluation", argv[i + 1:])
+        if a in _HEAVY_COMMANDS:
+            return _exec_module(_HEAVY_COMMANDS[a], argv[i + 1:])
         if not a.startswith("-") or a in ("-h", "--help"):
             break
     args = make_parser().parse_args(argv)

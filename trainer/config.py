@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from trainer import reporting
+
 LOSS_TYPES = ("sigmoid", "ipo", "hinge", "robust", "exo_pair", "bco_pair", "apo_zero", "apo_down")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -90,6 +92,8 @@ class TrainingConfig:
     logging_steps: int = _f(1, "Log (and emit a step event) every N optimizer steps", min=1)
     eval_every_steps: int = _f(0, "Evaluate on the validation split every N steps (0: never)", min=0)
     dataloader_num_workers: int = _f(0, "Data-loading worker processes", min=0, max=64)
+    report_to: str = _f("none", "Also send metrics to this tracker through TRL's own integration (an optional extra)",
+                        choices=reporting.REPORT_TO)
 
 
 @dataclass
@@ -276,6 +280,8 @@ def _cross_checks(cfg: TrainConfig) -> list[FieldError]:
                                  f"{cfg.device.precision} is not supported for training on {cfg.device.device} (use fp32 or auto)"))
     if cfg.dpo.label_smoothing and cfg.dpo.loss_type != "sigmoid":
         errors.append(FieldError("dpo.label_smoothing", "only applies to loss_type sigmoid"))
+    if (why := reporting.missing(cfg.training.report_to)) is not None:
+        errors.append(FieldError("training.report_to", why))
     return errors
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from trainer import config as cfgmod
 from trainer import device as devmod  # first: sets PYTORCH_ENABLE_MPS_FALLBACK before torch loads
-from trainer import protocol, rundir
+from trainer import protocol, reporting, rundir
 from trainer.control import RunControl
 from trainer.events import EventLog
 
@@ -57,7 +57,8 @@ def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.Devi
         eval_strategy="steps" if eval_every else "no", eval_steps=eval_every or None,
         # Saves are decided by our callback (on request, every N steps, at stop and at the end), and pruned
         # by it too: HF's rotation knows nothing of COMPLETE markers.
-        save_strategy="no", save_total_limit=None, report_to="none", disable_tqdm=True,
+        save_strategy="no", save_total_limit=None, disable_tqdm=True,
+        report_to=reporting.trl_report_to(t.report_to, run_dir),
         loss_type=[d.loss_type], beta=d.beta, label_smoothing=d.label_smoothing, max_length=d.max_length,
         precompute_ref_log_probs=d.precompute_ref_log_probs,
         **choice.trl_precision_args(),

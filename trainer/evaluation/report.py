@@ -145,6 +145,9 @@ def render_markdown(r: dict[str, Any]) -> str:
             lines += [f"### {g['id']} ({g.get('lang', '?')})", "", "**Prompt**", "", _quote(g["prompt"]), "",
                       "**Base**", "", _quote(g["base"], g.get("base_tokens")), "",
                       "**Tuned**", "", _quote(g["tuned"], g.get("tuned_tokens")), ""]
+    if r.get("plots") or r.get("plots_note"):
+        lines += ["## Training curves", "", *(f"![training curves]({p})" for p in r.get("plots", [])),
+                  r.get("plots_note") or "", ""]
     t = r.get("timings", {})
     if t:
         lines += ["## Timings", "", ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"

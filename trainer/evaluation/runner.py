@@ -9,6 +9,7 @@ from typing import Any
 
 from trainer import rundir
 from trainer.evaluation import report as reportmod
+from trainer.evaluation import report_plots
 from trainer.evaluation.bootstrap import DEFAULT_RESAMPLES
 from trainer.evaluation.pairs import EvalPair, load_pairs, resolve_split
 from trainer.evaluation.progress import Progress
@@ -176,6 +177,7 @@ def evaluate(opts: EvalOptions, progress: Progress) -> Path:
              "base_chosen": float(base[i, 0]), "base_rejected": float(base[i, 1]),
              "tuned_chosen": float(tuned[i, 0]), "tuned_rejected": float(tuned[i, 1]),
              **{k: float(v[i]) for k, v in cols.items()}} for i, p in enumerate(scored_pairs)]
+    rep["plots"], rep["plots_note"] = report_plots.training_curves(run_dir, run_dir / rundir.EVAL_DIR, name)
     path = reportmod.write(rep, rows, run_dir / rundir.EVAL_DIR, name)
     if opts.record_event:
         _record_event(run_dir, {**rep, "report_path": str(path)})
