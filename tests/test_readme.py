@@ -28,5 +28,5 @@ def test_config_reference_matches_the_schema() -> None:
 
 
 def test_every_cli_subcommand_is_documented() -> None:
-    for sub in ("train", "resume", "ctl", "runs", "data build", "data stats", "data convert", "eval", "eval compare"):
+    for sub in ("train", "resume", "ctl", "runs", "data build", "data stats", "data convert", "eval", "eval compare", "export", "plot"):
         assert re.search(rf"alice-tui {sub}\b", README), sub
