@@ -37,11 +37,12 @@ def test_latest_attempt_wins_each_step_and_resumed_events_mark_the_resume() -> N
 
 def test_missing_attempt_counts_as_one_and_a_second_start_is_a_resume() -> None:
     # Logs from before attempts existed: the second 'starting' is a new trainer process, i.e. attempt 2.
-    evs = [_state(1, "starting"), _step(2, 1, 0.9), _step(3, 2, 0.8), _step(4, 3, 0.7), _state(5, "paused"),
-           _state(6, "starting"), _step(7, 3, 0.55), _step(8, 4, 0.5)]
+    evs = [_state(1, "starting"), _step(2, 1, 0.9), _step(3, 2, 0.8),
+           {"seq": 4, "type": "checkpoint", "step": 2, "path": "checkpoint-2"}, _step(5, 3, 0.7),
+           _state(6, "paused"), _state(7, "starting"), _step(8, 3, 0.55), _step(9, 4, 0.5)]
     c = curves.fold(evs)
     assert c.points("loss") == ([1, 2, 3, 4], [0.9, 0.8, 0.55, 0.5])
-    assert c.resumes == [3] and c.pauses == [3] and c.attempts == 2
+    assert c.resumes == [2] and c.pauses == [3] and c.attempts == 2
 
 
 def test_an_older_attempt_written_later_does_not_overwrite_a_newer_one() -> None:

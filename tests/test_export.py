@@ -187,3 +187,42 @@ def test_eval_report_embeds_its_curves_and_the_card_states_the_eval(run: Path, t
     row = next(line for line in card.splitlines() if line.startswith("| val-final |"))
     assert f"| val | final | {report['n_pairs']} |" in row
     assert f"{100 * report['overall']['tuned']['accuracy']['value']:.1f}%" in row
+
+
+def test_plot_of_a_paused_killed_and_resumed_run_marks_both(tmp_path: Path) -> None:
+    import signal
+
+    from trainer import client, curves, launch
+
+    data = fx.write_split_dir(tmp_path / "data", n_train=16, n_val=4)
+    cfg = fx.small_config(data, tmp_path / "runs", training={"max_steps": 8, "per_device_batch_size": 4},
+                          checkpointing={"output_root": str(tmp_path / "runs"), "save_every_steps": 2})
+    run_dir = fx.new_run(cfg, tmp_path / "run")
+    proc = launch.spawn(run_dir)
+    try:
+        fx.wait_for(lambda: fx.status(run_dir), 120, "the control socket")
+        assert client.request(run_dir, "pause")["ok"]
+        fx.wait_for(lambda: "paused" in fx.states(run_dir), 60, "the paused state")
+        assert client.request(run_dir, "resume")["ok"]
+        fx.wait_for(lambda: (run_dir / "checkpoint-4" / rundir.COMPLETE).exists(), 120, "checkpoint-4")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    from_step = rundir.checkpoints(run_dir)[-1][0]
+    res = fx.run_trainer(run_dir, resume=True)
+    assert res.returncode == 0, fx.log_tail(run_dir)
+    c = curves.load(run_dir)
+    assert c.resumes == [from_step] and c.pauses and c.attempts == 2
+    assert sorted(c.series["loss"]) == list(range(1, 9))
+    # Steps both attempts logged show the resumed attempt's value.
+    last = {e["step"]: e["loss"] for e in fx.events(run_dir, "step")}
+    assert c.series["loss"] == last
+    out = tmp_path / "resumed.svg"
+    res2 = _cli("plot", str(run_dir), "--out", str(out))
+    assert res2.returncode == 0, res2.stderr
+    svg = out.read_text()
+    # Pause (dotted) and resume (dashed) lines in each of the 4 panels, plus their two legend entries.
+    assert svg.count("stroke-dasharray") >= 2 * 4 + 2

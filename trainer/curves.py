@@ -2,7 +2,8 @@
 
 Light module (stdlib only): the plot draws from it, and anything else that wants the curves can read it
 without matplotlib. Events written before attempts existed carry no 'attempt': they count as attempt 1,
-and a later 'starting' state (a new trainer process on the same run dir) starts the next attempt.
+and a later 'starting' state (a new trainer process on the same run dir) starts the next attempt,
+resumed from the newest checkpoint event before it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def fold(events: list[dict[str, Any]], name: str = "run") -> Curves:
     rank: dict[tuple[str, int], tuple[int, int]] = {}  # (series, step) -> (attempt, seq) of the kept value
     eval_rank: dict[int, tuple[int, int]] = {}
     evals: dict[int, dict[str, float]] = {}
-    inferred, starts, last_step = 1, 0, 0
+    inferred, starts, last_step, last_ckpt = 1, 0, 0, 0
     explicit_resumes: list[int] = []
     inferred_resumes: list[int] = []
     for ev in events:
@@ -57,10 +58,12 @@ def fold(events: list[dict[str, Any]], name: str = "run") -> Curves:
             starts += 1
             if starts > 1:  # a second process on this run dir: a resume, even in logs without 'resumed'
                 inferred += 1
-                inferred_resumes.append(last_step)
+                inferred_resumes.append(last_ckpt)  # resume continues from the newest checkpoint
         given = ev.get("attempt")
         attempt: int = given if isinstance(given, int) else inferred
         c.attempts = max(c.attempts, attempt)
+        if kind == protocol.CHECKPOINT and isinstance(ev.get("step"), int):
+            last_ckpt = ev["step"]
         if kind == RESUMED:
             explicit_resumes.append(int(ev.get("from_step", last_step) or 0))
         elif kind == protocol.STATE and ev.get("state") == protocol.PAUSED:

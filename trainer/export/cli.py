@@ -87,7 +87,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default="final", help="final (default) or the STEP of a complete checkpoint")
     p.add_argument("--out", type=Path, required=True, help="new directory to write the export to")
     p.add_argument("--merge", action="store_true", help="merge the adapter into the base (merge_and_unload)")
-    p.add_argument("--dtype", choices=weights.DTYPES, default="fp32", help="weights dtype of a merged export")
+    p.add_argument("--dtype", choices=weights.DTYPES, help="weights dtype of a merged export (default fp32)")
     p.add_argument("--max-shard-size", default="2GB", help="safetensors shard size of a merged export")
     p.add_argument("--push-to-hub", metavar="REPO", help="then upload the export to this hub repo (owner/name)")
     p.add_argument("--private", action="store_true", help="create the hub repo private")
@@ -96,11 +96,14 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    if args.private and not args.push_to_hub:
-        print("alice-tui export: --private only applies with --push-to-hub", file=sys.stderr)
-        return 2
+    for flag, given, needs, needed in (("--private", args.private, "--push-to-hub", args.push_to_hub),
+                                       ("--dtype", args.dtype, "--merge", args.merge)):
+        if given and not needed:
+            # The adapter is exported exactly as trained; a dtype there would silently do nothing.
+            print(f"alice-tui export: {flag} only applies with {needs}", file=sys.stderr)
+            return 2
     try:
-        info = export(args.run_dir, args.out, args.checkpoint, args.merge, args.dtype, args.max_shard_size)
+        info = export(args.run_dir, args.out, args.checkpoint, args.merge, args.dtype or "fp32", args.max_shard_size)
     except (ValueError, FileNotFoundError, cfgmod.ConfigError) as e:
         print(f"alice-tui export: {e}", file=sys.stderr)
         return 2
