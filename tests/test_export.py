@@ -113,6 +113,27 @@ def test_merged_export_logits_equal_base_plus_adapter(run: Path, tmp_path: Path)
     assert "library_name: transformers" in (out / "README.md").read_text()
 
 
+def test_merged_bf16_export_is_bf16_on_disk_and_close_to_fp32(run: Path, tmp_path: Path) -> None:
+    import json as _json
+
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = Path(_export(run, tmp_path / "bf16", "--merge", "--dtype", "bf16")["out"])
+    with safe_open(str(out / "model.safetensors"), "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.bfloat16}  # noqa: SIM118
+    assert _json.loads((out / "config.json").read_text()).get("dtype") == "bfloat16"
+    batch = _batch(AutoTokenizer.from_pretrained(str(out)))
+    with torch.no_grad():
+        got = AutoModelForCausalLM.from_pretrained(str(out), dtype="float32")(**batch).logits
+        want = _base_plus_adapter(run, run / "final")(**batch).logits
+    mask = batch["attention_mask"].bool()
+    assert torch.allclose(got[mask], want[mask], atol=5e-2), (got[mask] - want[mask]).abs().max()
+    res = _cli("export", str(run), "--out", str(tmp_path / "x"), "--dtype", "fp16")
+    assert res.returncode == 2 and "--dtype only applies with --merge" in res.stderr
+
+
 def test_export_refuses_what_it_cannot_deliver(run: Path, tmp_path: Path) -> None:
     torn = run / "checkpoint-4"
     torn.mkdir()
