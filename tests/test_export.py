@@ -110,7 +110,9 @@ def test_merged_export_logits_equal_base_plus_adapter(run: Path, tmp_path: Path)
     mask = batch["attention_mask"].bool()
     assert torch.allclose(got[mask], want[mask], atol=1e-5, rtol=1e-5)
     assert (want[mask] - base[mask]).abs().max() > 1e-4  # the trained adapter is not a no-op
-    assert "library_name: transformers" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    loss3 = next(e["loss"] for e in fx.events(run, "step") if e["step"] == 3)
+    assert "library_name: transformers" in card and f"metrics at step 3 (the exported weights' step): loss {loss3:.4g}" in card
 
 
 def test_merged_bf16_export_is_bf16_on_disk_and_close_to_fp32(run: Path, tmp_path: Path) -> None:

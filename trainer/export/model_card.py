@@ -23,19 +23,22 @@ FINAL_METRICS = ("loss", "rewards/accuracies", "rewards/margins", "rewards/chose
                  "learning_rate", "grad_norm", "epoch")
 
 
-def _training_facts(run_dir: Path) -> dict[str, Any]:
-    """Final step metrics (latest attempt), state, wall time, paused time and devices from events.jsonl."""
+def _training_facts(run_dir: Path, at_step: int | None) -> dict[str, Any]:
+    """Step metrics at the exported step (else the last; latest attempt), state, wall time and devices."""
     events = list(rundir.iter_events(run_dir))
     curves = curvesmod.fold(events, run_dir.name)
     last_step: dict[str, Any] = {}
-    for ev in events:
+    exported: dict[str, Any] = {}
+    for ev in events:  # file order: a step logged again by a later attempt replaces the earlier one
         if ev.get("type") == protocol.STEP:
             last_step = ev if ev.get("step", 0) >= last_step.get("step", 0) else last_step
+            exported = ev if at_step is not None and ev.get("step") == at_step else exported
     times = [ev["t"] for ev in events if isinstance(ev.get("t"), (int, float))]
     devices = sorted({str(ev["device"]) for ev in events if ev.get("type") == protocol.RESOURCES and ev.get("device")})
     states = [ev.get("state") for ev in events if ev.get("type") == protocol.STATE]
     return {"step": last_step.get("step"), "max_steps": last_step.get("max_steps"),
-            "metrics": {k: last_step[k] for k in FINAL_METRICS if k in last_step},
+            "metrics_step": (exported or last_step).get("step"),
+            "metrics": {k: (exported or last_step)[k] for k in FINAL_METRICS if k in (exported or last_step)},
             "state": states[-1] if states else None, "wall_s": (max(times) - min(times)) if times else None,
             "attempts": max(curves.attempts, 1), "resumes": curves.resumes, "devices": devices,
             "evals": curves.evals[-1:]}
@@ -112,7 +115,8 @@ def _eval_section(run_dir: Path) -> list[str]:
 
 def render(run_dir: Path, cfg: cfgmod.TrainConfig, export: dict[str, Any]) -> str:
     """The model card text. `export` says what was exported: checkpoint, merged, dtype, base, files, versions."""
-    facts = _training_facts(run_dir)
+    ckpt = export["checkpoint"]
+    facts = _training_facts(run_dir, int(ckpt.split("-")[1]) if ckpt.startswith("checkpoint-") else None)
     merged = export["merged"]
     base = cfg.model.name_or_path
     front = {"base_model": base if not base.startswith("builtin:") else None,
@@ -147,7 +151,7 @@ def render(run_dir: Path, cfg: cfgmod.TrainConfig, export: dict[str, Any]) -> st
               f"- final state `{facts['state']}`, step {facts['step']} of {facts['max_steps']}, "
               f"{facts['attempts']} attempt(s)" + (f", resumed from step(s) {', '.join(map(str, facts['resumes']))}"
                                                      if facts["resumes"] else ""),
-              "- the run's last step metrics: " + (", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+              f"- metrics at step {facts['metrics_step']} (the exported weights' step): " + (", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                                                     for k, v in m.items()) or "none recorded")]
     for step, ev in facts["evals"]:
         shown = {k: v for k, v in ev.items() if k in ("eval_loss", "eval_rewards/accuracies", "eval_rewards/margins")}
