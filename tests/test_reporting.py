@@ -40,3 +40,14 @@ def test_checking_a_config_imports_no_tracker_and_no_matplotlib() -> None:
             "print([m for m in ('tensorboard', 'wandb', 'trackio', 'matplotlib', 'torch') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_resume_may_switch_the_tracker_but_not_what_is_trained() -> None:
+    saved = cfgmod.TrainConfig()
+    wanted = cfgmod.from_dict({"training": {"report_to": "none", "max_steps": saved.training.max_steps + 10}})
+    cfgmod.check_resume_overrides(saved, wanted)
+    wanted.training.report_to = "tensorboard"
+    cfgmod.check_resume_overrides(saved, wanted)  # where metrics go does not change the checkpoint
+    wanted.training.learning_rate = 1e-3
+    with pytest.raises(cfgmod.ConfigError, match=r"training\.learning_rate: cannot change on resume"):
+        cfgmod.check_resume_overrides(saved, wanted)

@@ -129,7 +129,8 @@ SECTIONS = ("model", "data", "lora", "dpo", "training", "device", "checkpointing
 RESUME_FROZEN_PREFIXES = ("model.", "lora.", "data.", "dpo.", "seed", "training.per_device_batch_size",
                           "training.gradient_accumulation_steps", "training.group_by_length")
 RESUME_ALLOWED = ("training.max_steps", "checkpointing.save_every_steps", "checkpointing.save_total_limit",
-                  "training.logging_steps", "training.eval_every_steps", "device.num_threads")
+                  "training.logging_steps", "training.eval_every_steps", "device.num_threads",
+                  "training.report_to")
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,6 @@ def _data_section(cfg: cfgmod.TrainConfig) -> list[str]:
     return lines
 
 
-def _pct(m: dict[str, Any]) -> str:
-    lo, hi = m["ci"]
-    return f"{100 * m['value']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
-
-
 def _eval_section(run_dir: Path) -> list[str]:
     reports = reportmod.list_reports(run_dir / rundir.EVAL_DIR)
     lines = ["## Evaluation", ""]
@@ -108,7 +103,7 @@ def _eval_section(run_dir: Path) -> list[str]:
         d = ov["diff"]
         lo, hi = d["ci"]
         lines.append(f"| {r.get('name', path.stem)} | {r.get('split')} | {r.get('checkpoint')} | {r['n_pairs']} | "
-                     f"{_pct(ov['base']['accuracy'])} | {_pct(ov['tuned']['accuracy'])} | "
+                     f"{reportmod._pct(ov['base']['accuracy'])} | {reportmod._pct(ov['tuned']['accuracy'])} | "
                      f"{100 * d['value']:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]{' *' if d.get('significant') else ''} |")
     return [*lines, ""]
 
