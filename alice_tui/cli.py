@@ -49,6 +49,8 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("data", help="build, inspect and convert preference datasets (alice-tui data --help)",
                    add_help=False)
     sub.add_parser("eval", help="evaluate a run's adapter against its base (alice-tui eval --help)", add_help=False)
+    sub.add_parser("preflight", help="predict a config's memory and time from a few real micro-steps "
+                   "(alice-tui preflight --help)", add_help=False)
     return p
 
 
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return _exec_module("datasets_build", argv[i + 1:])
         if a == "eval":
             return _exec_module("trainer.evaluation", argv[i + 1:])
+        if a == "preflight":
+            return _exec_module("trainer.preflight", argv[i + 1:])
         if not a.startswith("-") or a in ("-h", "--help"):
             break
     args = make_parser().parse_args(argv)
