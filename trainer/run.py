@@ -222,6 +222,9 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
     log(f"data: {len(train)} training pairs from {data_dir / cfg.data.train_file}"
         + (f", {len(val)} eval pairs" if val else ""))
     choice = devmod.choose(cfg.device.device, cfg.device.precision)
+    from trainer import mps
+
+    mps.apply_env(cfg.device)  # before the first MPS allocation, which reads it
     import torch
 
     from trainer.callback import RunCallback, StopTraining
@@ -237,7 +240,8 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
     callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit)
     t0 = time.monotonic()
     source = pin_base_model(cfg, paths, resume, log, choice.precision)
-    trainer = build_trainer(cfg, paths.root, choice, [callback], log, train, val, source)
+    trainer = build_trainer(cfg, paths.root, choice, [callback, *mps.callbacks(cfg.device, choice.device)], log,
+                            train, val, source)
     callback.trainer = trainer
     log(f"setup took {time.monotonic() - t0:.1f}s")
     ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None
