@@ -22,7 +22,7 @@ def _exec_module(module: str, argv: list[str]) -> int:
 
 
 # Subcommands that own their parsing in a process of their own (torch, matplotlib stay out of the console).
-_HEAVY_COMMANDS = {"export": "trainer.export", "plot": "trainer.plot"}
+_HEAVY_COMMANDS = {"export": "trainer.export", "plot": "trainer.plot", "preflight": "trainer.preflight"}
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -57,6 +57,8 @@ def make_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("plot", help="draw training curves of one or more runs to PNG/SVG (alice-tui plot --help)",
                    add_help=False)
+    sub.add_parser("preflight", help="predict a config's memory and time from a few real micro-steps "
+                   "(alice-tui preflight --help)", add_help=False)
     return p
 
 

@@ -27,6 +27,10 @@ def eval_command(run_dir: Path, checkpoint: str, split: str, limit: int | None =
     return [*cmd, "--limit", str(limit)] if limit else cmd
 
 
+def preflight_command(config: Path) -> list[str]:
+    return [sys.executable, "-m", "trainer.preflight", str(config), "--json"]
+
+
 def run_json_lines(cmd: list[str], cancelled: Callable[[], bool]) -> Iterator[dict[str, Any]]:
     """Yield each JSON object the command prints; other stdout lines come as {"event": "output"}.
 

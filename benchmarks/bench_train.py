@@ -64,7 +64,8 @@ class Meter:
         return _Meter()
 
 
-def plain_trl(data_dir: Path, steps: int, batch: int, max_length: int, defaults: bool) -> dict[str, float]:
+def plain_trl(data_dir: Path, steps: int, batch: int, max_length: int, defaults: bool,
+              model_name: str = "builtin:tiny-qwen2") -> dict[str, float]:
     """(a) DPOTrainer configured by hand in float32, or (b) with TRL's own defaults (bf16=True & co.)."""
     import torch
     from peft import LoraConfig
@@ -74,7 +75,7 @@ def plain_trl(data_dir: Path, steps: int, batch: int, max_length: int, defaults:
     from trainer import data, tiny_model
 
     t_setup = time.monotonic()
-    src = tiny_model.ensure_tiny_model()
+    src = tiny_model.resolve(model_name)
     tok = AutoTokenizer.from_pretrained(src)
     model = AutoModelForCausalLM.from_pretrained(src, dtype=torch.float32)
     ds = data.load_split(data_dir / "train.jsonl")
@@ -100,7 +101,8 @@ def plain_trl(data_dir: Path, steps: int, batch: int, max_length: int, defaults:
     return {"tokens_per_s": tokens / loop, "s_per_step": loop / meter.steps, "setup_s": setup, "steps": meter.steps}
 
 
-def ours(data_dir: Path, steps: int, batch: int, max_length: int, fast: bool) -> dict[str, float]:
+def ours(data_dir: Path, steps: int, batch: int, max_length: int, fast: bool,
+         model_name: str = "builtin:tiny-qwen2") -> dict[str, float]:
     """(c) the real trainer flow in this process, with a live subscriber on its socket (like the console)."""
     from trainer import client, launch, paths, protocol, rundir
     from trainer import config as cfgmod
@@ -110,7 +112,7 @@ def ours(data_dir: Path, steps: int, batch: int, max_length: int, fast: bool) ->
         f"training.max_steps={steps}", f"training.per_device_batch_size={batch}", f"dpo.max_length={max_length}",
         f"data.path={data_dir}", "data.recipe=null", "checkpointing.save_every_steps=0",
         f"training.group_by_length={str(fast).lower()}", f"dpo.precompute_ref_log_probs={str(fast).lower()}",
-        "training.warmup_ratio=0", f"checkpointing.output_root={tempfile.mkdtemp(prefix='bench-ours-')}"])
+        "training.warmup_ratio=0", f"model.name_or_path={model_name}", f"checkpointing.output_root={tempfile.mkdtemp(prefix='bench-ours-')}"])
     run_dir = launch.new_run_dir(paths.resolve_config_paths(cfg))
     seen: list[dict[str, Any]] = []
 
@@ -144,6 +146,7 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--max-length", type=int, default=256)
+    ap.add_argument("--model", default="builtin:tiny-qwen2", help="e.g. builtin:qwen2.5-0.5b-random (real shape)")
     ap.add_argument("--repeats", type=int, default=2, help="interleaved repeats; the median is reported")
     ap.add_argument("--data", type=Path, help="dataset dir with train.jsonl (default: synthetic pairs)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -155,11 +158,11 @@ def main() -> int:
     # One epoch of pairs: every precomputed reference log-prob is used once, as in a run of >= 1 epoch.
     data_dir = args.data or make_data(Path(tempfile.mkdtemp(prefix="bench-data-")), n=max(64, args.steps * args.batch))
     variants = {
-        "a_trl_fp32": lambda: plain_trl(data_dir, args.steps, args.batch, args.max_length, defaults=False),
+        "a_trl_fp32": lambda: plain_trl(data_dir, args.steps, args.batch, args.max_length, defaults=False, model_name=args.model),
         # bf16 autocast on a CPU is an order of magnitude slower: a few steps show it.
-        "b_trl_defaults": lambda: plain_trl(data_dir, min(args.steps, 10), args.batch, args.max_length, defaults=True),
-        "c_ours": lambda: ours(data_dir, args.steps, args.batch, args.max_length, fast=False),
-        "c_ours_grouped_precomputed": lambda: ours(data_dir, args.steps, args.batch, args.max_length, fast=True),
+        "b_trl_defaults": lambda: plain_trl(data_dir, min(args.steps, 10), args.batch, args.max_length, defaults=True, model_name=args.model),
+        "c_ours": lambda: ours(data_dir, args.steps, args.batch, args.max_length, fast=False, model_name=args.model),
+        "c_ours_grouped_precomputed": lambda: ours(data_dir, args.steps, args.batch, args.max_length, fast=True, model_name=args.model),
     }
     if args.only:
         variants = {k: v for k, v in variants.items() if k in args.only or k == "a_trl_fp32"}
@@ -174,7 +177,7 @@ def main() -> int:
                   file=sys.stderr, flush=True)
     med = {k: {m: statistics.median(x[m] for x in v) for m in v[0]} for k, v in results.items()}
     base = med["a_trl_fp32"]["tokens_per_s"]
-    print(f"\ntorch {torch.__version__}, {torch.get_num_threads()} threads, {args.steps} steps x batch {args.batch}, "
+    print(f"\n{args.model}, torch {torch.__version__}, {torch.get_num_threads()} threads, {args.steps} steps x batch {args.batch}, "
           f"max_length {args.max_length}, median of {args.repeats} interleaved repeats\n")
     print(f"{'variant':32} {'tokens/s':>10} {'s/step':>8} {'setup s':>8} {'vs (a)':>7}")
     for k, v in med.items():

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from datasets_build import qwen25_tokenizer
 from datasets_build.atomic_dir import ensure_dir
+from datasets_build.cache_dir import builtin_cache
 
 BUILTIN_SPEC = "builtin:tiny-qwen2"
-# Shared by every build and run of the project; ALICE_BUILTIN_DIR moves it (tests, read-only checkouts).
-BUILTIN_CACHE = Path(os.environ.get("ALICE_BUILTIN_DIR", "outputs/builtin"))
+# Shared by every build and run of the project (datasets_build.cache_dir: $ALICE_TUI_CACHE moves it).
+BUILTIN_CACHE = builtin_cache()
 VOCAB_SIZE = 3072
 CORPUS_PAIRS_PER_LANG = 800
 CORPUS_SEED = 20240601
@@ -116,11 +117,15 @@ def ensure_tokenizer(cache_root: Path = BUILTIN_CACHE) -> Path:
 
 @lru_cache(maxsize=8)
 def load_fast_tokenizer(spec: str, cache_root: str = str(BUILTIN_CACHE)) -> Any:
-    """A `tokenizers.Tokenizer` for a spec: builtin:tiny-qwen2, a local directory, or a hub id (network)."""
+    """A `tokenizers.Tokenizer` for a spec: builtin:tiny-qwen2, builtin:qwen2.5, a local directory, or a hub id."""
     from tokenizers import Tokenizer
 
     if spec == BUILTIN_SPEC:
         return Tokenizer.from_file(str(ensure_tokenizer(Path(cache_root)) / "tokenizer.json"))
+    if spec == qwen25_tokenizer.SPEC:
+        return Tokenizer.from_file(str(qwen25_tokenizer.ensure_tokenizer(Path(cache_root)) / "tokenizer.json"))
+    if spec.startswith("builtin:"):
+        raise ValueError(f"tokenizer {spec!r}: unknown builtin (known: {BUILTIN_SPEC}, {qwen25_tokenizer.SPEC})")
     path = Path(spec)
     if path.is_dir():
         file = path / "tokenizer.json"

@@ -53,7 +53,7 @@ def _re_unsafe() -> re.Pattern[str]:
     return re.compile(f"[{body}\U00010000-\U0010ffff]")
 
 
-def _byte_chars() -> dict[int, str]:
+def byte_chars() -> dict[int, str]:
     """GPT-2's byte -> printable character table that ByteLevel maps every byte through."""
     keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), 256))
     table, extra = {}, 0
@@ -66,7 +66,7 @@ def _byte_chars() -> dict[int, str]:
     return table
 
 
-_BYTE_CHARS = _byte_chars()
+_BYTE_CHARS = byte_chars()
 
 
 def _split_pattern(spec: dict[str, Any]) -> str | None:

@@ -101,6 +101,12 @@ class DeviceConfig:
     device: str = _f("auto", "auto picks mps, then cuda, then cpu", choices=DEVICES)
     precision: str = _f("auto", "auto: fp32 on cpu and mps, bf16 on cuda where supported", choices=PRECISIONS)
     num_threads: int | None = _f(None, "torch CPU threads (null: torch's default)", min=1, max=1024)
+    mps_high_watermark_ratio: float | None = _f(
+        None, "MPS: PYTORCH_MPS_HIGH_WATERMARK_RATIO, the share of unified memory torch may take (null: torch's "
+        "1.7; 0.0: no limit, risks swapping the whole Mac)", min=0.0, max=2.0)
+    mps_empty_cache_every_steps: int = _f(
+        0, "MPS: call torch.mps.empty_cache() every N optimizer steps (0: never); caps the growth that "
+        "varying sequence lengths cause", min=0)
 
 
 @dataclass

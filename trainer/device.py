@@ -73,3 +73,17 @@ def memory_bytes(device: str) -> int | None:
     except (RuntimeError, AttributeError):
         return None
     return None
+
+
+def peak_memory_bytes(device: str) -> int | None:
+    """Peak bytes the device allocator held (cuda), or what the MPS driver holds now (no peak counter)."""
+    import torch
+
+    try:
+        if device == "cuda":
+            return int(torch.cuda.max_memory_allocated())
+        if device == "mps":
+            return int(torch.mps.driver_allocated_memory())
+    except (RuntimeError, AttributeError):
+        return None
+    return None

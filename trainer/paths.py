@@ -6,24 +6,13 @@ Light module (the console resolves a config's paths before it starts a run).
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
+# One cache location for the builder and the trainer, defined where both may import it.
+from datasets_build.cache_dir import CACHE_ENV, builtin_cache, project_root
 from trainer import config as cfgmod
 
-CACHE_ENV = "ALICE_TUI_CACHE"
-
-
-def project_root() -> Path:
-    """The source checkout when running from one (editable install), else the current directory."""
-    here = Path(__file__).resolve().parents[1]
-    return here if (here / "pyproject.toml").is_file() else Path.cwd()
-
-
-def builtin_cache() -> Path:
-    """Cache for built-in tokenizer and tiny model; shared by every run (and test) of this checkout."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else project_root() / "outputs" / "builtin"
+__all__ = ["CACHE_ENV", "builtin_cache", "project_root", "resolve_config_paths"]
 
 
 def _abs(value: str | None, base: Path) -> str | None:

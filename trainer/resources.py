@@ -22,7 +22,9 @@ def sample(proc: psutil.Process, device: str) -> dict[str, Any]:
     vm = psutil.virtual_memory()
     return {"cpu_percent": round(cpu, 1), "rss_bytes": rss, "sys_mem_percent": vm.percent,
             "sys_cpu_percent": psutil.cpu_percent(None), "threads": threads, "device": device,
-            "device_mem_bytes": devmod.memory_bytes(device)}
+            "device_mem_bytes": devmod.memory_bytes(device),
+            # MPS: what the Metal driver holds (the allocator's cache included), the figure that swaps a Mac
+            "device_driver_bytes": devmod.peak_memory_bytes(device) if device == "mps" else None}
 
 
 class ResourceSampler(threading.Thread):

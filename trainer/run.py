@@ -73,7 +73,8 @@ def _peft_config(cfg: cfgmod.TrainConfig) -> Any:
                       bias=lo.bias, task_type="CAUSAL_LM")
 
 
-def pin_base_model(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, resume: bool, log: Any) -> str:
+def pin_base_model(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, resume: bool, log: Any,
+                   precision: str = "fp32") -> str:
     """The base model to load, fixed at the run's first start.
 
     A built-in model is keyed by its tokenizer, which follows the project's demo corpus: if that
@@ -90,7 +91,7 @@ def pin_base_model(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, resume: bool
             if Path(source).is_absolute() and not Path(source).exists():
                 raise FileNotFoundError(f"model.name_or_path: the base model this run started from ({source}) is gone")
             return source
-    source = tiny_model.resolve(cfg.model.name_or_path)
+    source = tiny_model.resolve(cfg.model.name_or_path, precision)
     tmp = paths.base_model.with_suffix(".tmp")
     tmp.write_text(json.dumps({"name_or_path": cfg.model.name_or_path, "resolved": source,
                                "revision": cfg.model.revision}, indent=2) + "\n")
@@ -222,6 +223,9 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
     log(f"data: {len(train)} training pairs from {data_dir / cfg.data.train_file}"
         + (f", {len(val)} eval pairs" if val else ""))
     choice = devmod.choose(cfg.device.device, cfg.device.precision)
+    from trainer import mps
+
+    mps.apply_env(cfg.device)  # before the first MPS allocation, which reads it
     import torch
 
     from trainer.callback import RunCallback, StopTraining
@@ -236,8 +240,9 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
     cleanup.callback(sampler.stop)
     callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit)
     t0 = time.monotonic()
-    source = pin_base_model(cfg, paths, resume, log)
-    trainer = build_trainer(cfg, paths.root, choice, [callback], log, train, val, source)
+    source = pin_base_model(cfg, paths, resume, log, choice.precision)
+    trainer = build_trainer(cfg, paths.root, choice, [callback, *mps.callbacks(cfg.device, choice.device)], log,
+                            train, val, source)
     callback.trainer = trainer
     log(f"setup took {time.monotonic() - t0:.1f}s")
     ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None

@@ -69,11 +69,11 @@ def _build(tok_dir: Path, out: Path) -> None:
     tok.save_pretrained(out)
 
 
-def resolve(name_or_path: str) -> str:
-    """What `from_pretrained` should load for a config's model.name_or_path."""
-    if not is_builtin(name_or_path):
-        return name_or_path
-    name = name_or_path[len(BUILTIN_PREFIX):]
-    if name != NAME:
-        raise ValueError(f"model.name_or_path: unknown builtin model {name_or_path!r} (known: builtin:{NAME})")
-    return str(ensure_tiny_model())
+def resolve(name_or_path: str, precision: str = "fp32") -> str:
+    """What `from_pretrained` should load for a config's model.name_or_path (any builtin: trainer.builtin)."""
+    from trainer import builtin
+
+    try:
+        return builtin.resolve(name_or_path, precision)
+    except ValueError as exc:
+        raise ValueError(f"model.name_or_path: {exc}") from exc

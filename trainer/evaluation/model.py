@@ -108,7 +108,7 @@ def load(cfg: cfgmod.TrainConfig, adapter_dir: Path, device: str | None = None, 
 
     # The base the run actually trained on (pinned at its first start): a built-in model follows the
     # demo corpus, which may have changed since, and re-resolving the name would score another model.
-    src = pinned_base or tiny_model.resolve(cfg.model.name_or_path)
+    src = pinned_base or tiny_model.resolve(cfg.model.name_or_path, choice.precision)
     kwargs: dict[str, Any] = {"dtype": choice.torch_dtype(), "trust_remote_code": cfg.model.trust_remote_code}
     if cfg.model.revision:
         kwargs["revision"] = cfg.model.revision

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
-from alice_tui import yaml_patch
+from alice_tui import subprocess_lines, yaml_patch
 from alice_tui.config_form import FormModel, grouped_specs
 from alice_tui.locations import TEMPLATES, Locations
 from alice_tui.panes.config.field_row import FieldRow
@@ -29,6 +33,7 @@ class ConfigPane(Vertical):
         Binding("ctrl+n", "new_from_template", "New"),
         Binding("ctrl+r", "revert", "Revert"),
         Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("f5", "preflight", "Preflight"),
     ]
 
     def __init__(self, locations: Locations, path: Path, *, id: str | None = None) -> None:
@@ -123,6 +128,36 @@ class ConfigPane(Vertical):
 
     def action_revert(self) -> None:
         self.load(self.path)
+
+    # ---- preflight: memory and time of the saved config, measured in a subprocess ------------
+    @dataclass
+    class PreflightDone(Message):
+        ok: bool
+        text: str
+
+    def action_preflight(self) -> None:
+        if self.form.dirty:
+            self.app.notify("save the config first (ctrl+s): preflight measures the file", severity="warning")
+            return
+        self.query_one("#config-help", Static).update(Text(f"preflight of {self.path.name} running …",
+                                                           style="yellow"))
+        self._preflight(self.path)
+
+    @work(thread=True, exclusive=True, group="preflight", exit_on_error=False)
+    def _preflight(self, path: Path) -> None:
+        from trainer.preflight import render  # light: formats the JSON the subprocess printed
+
+        result: dict[str, Any] = {}
+        for obj in subprocess_lines.run_json_lines(subprocess_lines.preflight_command(path), lambda: False):
+            if "projected_step_s" in obj:
+                result = obj
+            elif obj.get("event") == "exit":
+                ok = bool(result) and obj.get("code") == 0
+                self.post_message(self.PreflightDone(ok, render(result) if ok else
+                                                     f"preflight failed: {obj.get('stderr_tail', '')[-400:]}"))
+
+    def on_config_pane_preflight_done(self, message: PreflightDone) -> None:
+        self.query_one("#config-help", Static).update(Text(message.text, style="" if message.ok else "red"))
 
     def action_save(self) -> None:
         cfg, errors = self.form.validate()
