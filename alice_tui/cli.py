@@ -83,4 +83,12 @@ def main(argv: list[str] | None = None) -> int:
 
     handler = {"train": run_commands.cmd_train, "resume": run_commands.cmd_resume,
                "ctl": run_commands.cmd_ctl, "runs": run_commands.cmd_runs}[args.command]
-    return handler(args)
+    try:
+        code = handler(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `alice-tui runs | head`: the reader left. Say nothing more (as coreutils do), and keep the
+        # interpreter's final flush from raising again on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code

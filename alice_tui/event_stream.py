@@ -7,15 +7,14 @@ events file whenever the socket is not there (trainer still loading, or gone).
 
 from __future__ import annotations
 
-import json
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer import protocol, rundir
+from trainer import client, protocol, rundir
+from trainer.event_reader import Damage
 
 REPLAY_BATCH = 5000
 
@@ -31,6 +30,14 @@ class Connected:
 
 
 @dataclass(frozen=True)
+class Damaged:
+    """Lines of events.jsonl that could not be read and were skipped (power loss, bad bytes)."""
+
+    lines: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Ended:
     """No trainer is (or will be) running for this run dir; `final` when the run reached a final state."""
 
@@ -38,67 +45,34 @@ class Ended:
     final: bool
 
 
-Item = Batch | Connected | Ended
-
-
-class StreamRefused(ConnectionError):
-    pass
-
-
-def _live_lines(path: Path, from_seq: int, cancelled: Callable[[], bool], poll: float) -> Iterator[list[dict[str, Any]]]:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        s.settimeout(5.0)
-        s.connect(str(path))
-        s.sendall(protocol.encode({"cmd": "subscribe", "from_seq": from_seq}))
-        s.settimeout(poll)
-        buf = b""
-        first = True
-        while not cancelled():
-            try:
-                chunk = s.recv(1 << 16)
-            except TimeoutError:
-                continue
-            if not chunk:
-                return
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
-            out = []
-            for line in lines:
-                if not line.strip():
-                    continue
-                obj = json.loads(line)
-                if first:
-                    first = False
-                    if not obj.get("ok"):
-                        raise StreamRefused(obj.get("error", "subscribe refused"))
-                    continue
-                out.append(obj)
-            if out:
-                yield out
-    finally:
-        s.close()
+Item = Batch | Connected | Damaged | Ended
 
 
 def follow(run_dir: Path, cancelled: Callable[[], bool], pid_hint: int | None = None,
-           poll: float = 0.25) -> Iterator[Item]:
-    """Everything about a run, in order: replay, then live; ends when no trainer is left to follow.
+           poll: float = 0.25, from_seq: int = 0) -> Iterator[Item]:
+    """Everything about a run after `from_seq`, in order: replay, then live; ends when no trainer is left.
 
-    `pid_hint` is the pid of a trainer this app just spawned (its pid file may not exist yet).
+    `pid_hint` is the pid of a trainer this app just spawned (its pid file may not exist yet). The
+    CLI's attached mode and the console's Run pane both follow runs through here.
     """
-    paths = rundir.RunPaths(run_dir)
-    last_seq = 0
+    last_seq = from_seq
     final = False
+    damage = Damage()  # of the latest full read of the file: each read sees every damaged line again
+    reported = 0
 
     def from_file() -> Iterator[list[dict[str, Any]]]:
+        nonlocal damage
         batch: list[dict[str, Any]] = []
-        for ev in rundir.iter_events(run_dir, last_seq):
+        seen = Damage()
+        for ev in rundir.iter_events(run_dir, last_seq, seen):
             batch.append(ev)
             if len(batch) >= REPLAY_BATCH:
                 yield batch
                 batch = []
         if batch:
             yield batch
+        if seen.lines >= damage.lines:
+            damage = seen
 
     def note(batch: list[dict[str, Any]]) -> Batch:
         nonlocal last_seq, final
@@ -109,8 +83,15 @@ def follow(run_dir: Path, cancelled: Callable[[], bool], pid_hint: int | None = 
                 final = ev.get("state") in protocol.FINAL_STATES
         return Batch(batch)
 
+    def damaged() -> Iterator[Damaged]:
+        nonlocal reported
+        if damage.lines > reported:
+            reported = damage.lines
+            yield Damaged(damage.lines, damage.describe(run_dir / rundir.EVENTS))
+
     for batch in from_file():
         yield note(batch)
+    yield from damaged()
 
     def trainer_alive() -> bool:
         return rundir.pid_alive(rundir.read_pid(run_dir)) or rundir.pid_alive(pid_hint)
@@ -123,18 +104,19 @@ def follow(run_dir: Path, cancelled: Callable[[], bool], pid_hint: int | None = 
             return
         try:
             connected = False
-            for batch in _live_lines(paths.socket, last_seq, cancelled, poll):
+            for batch in client.subscribe_batches(run_dir, last_seq, cancelled, poll):
                 if not connected:
                     connected = True
                     yield Connected()
                 yield note(batch)
             if cancelled():
                 return
-        except (FileNotFoundError, ConnectionRefusedError, StreamRefused, OSError, ValueError):
+        except (OSError, ValueError):  # NotRunning and Unreachable are OSErrors
             pass
         # Socket absent or closed: the file has whatever the trainer wrote meanwhile.
         for batch in from_file():
             yield note(batch)
+        yield from damaged()
         if final and not trainer_alive():
             continue
         if not trainer_alive():

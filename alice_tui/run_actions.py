@@ -16,12 +16,13 @@ def start_run(app: AliceApp) -> None:
     """Start a detached trainer on the Config pane's current config, after a confirmation."""
     from alice_tui.panes.config import ConfigPane
     from trainer import config as cfgmod
-    from trainer import launch, paths
+    from trainer import launch, paths, run_lock, start_checks
 
     app.mount_deferred()
     pane = app.query_one(ConfigPane)
     try:
         cfg = paths.resolve_config_paths(pane.current_config())
+        start_checks.check(cfg)
     except cfgmod.ConfigError as e:
         app.notify(str(e), title="Config is invalid: fix it on the Config pane (2)", severity="error")
         return
@@ -34,7 +35,7 @@ def start_run(app: AliceApp) -> None:
         try:
             run_dir = launch.new_run_dir(cfg)
             proc = launch.spawn(run_dir)
-        except OSError as e:
+        except (OSError, ValueError, run_lock.Locked) as e:
             app.notify(f"cannot start the trainer: {e}", severity="error")
             return
         app.notify(f"started {run_dir.name} (pid {proc.pid})")
@@ -49,9 +50,11 @@ def start_run(app: AliceApp) -> None:
         yes="Start"), answered)
 
 
-def resume_run(app: AliceApp, run_dir: Path) -> None:
-    """Continue an interrupted or stopped run from its newest complete checkpoint."""
-    from trainer import config as cfgmod
+def resume_run(app: AliceApp, run_dir: Path, overrides: list[str] | None = None) -> None:
+    """Resume a run by the same rules as `alice-tui resume` (trainer.launch.resume), or attach to a live one.
+
+    `overrides` (e.g. ["training.max_steps=400"]) extend a run as `resume --set` does.
+    """
     from trainer import launch, rundir
 
     summary = rundir.summarize(run_dir)
@@ -59,19 +62,11 @@ def resume_run(app: AliceApp, run_dir: Path) -> None:
         app.notify(f"{run_dir.name} is {summary.state}: attaching instead.", severity="warning")
         app.post_message(AttachRun(run_dir))
         return
-    if summary.state in ("finished", "created"):
-        app.notify(f"{run_dir.name} is {summary.state}: nothing to resume.", severity="warning")
-        return
-    if rundir.newest_complete_checkpoint(run_dir) is None:
-        app.notify(f"{run_dir.name} has no complete checkpoint to resume from.", severity="error")
-        return
     try:
-        saved = cfgmod.load(rundir.RunPaths(run_dir).config)
-        cfgmod.check_resume_overrides(saved, saved)
-        proc = launch.spawn(run_dir, resume=True)
-    except (cfgmod.ConfigError, OSError) as e:
+        resumed = launch.resume(run_dir, overrides)
+    except (launch.ResumeRefused, OSError) as e:
         app.notify(str(e), title=f"cannot resume {run_dir.name}", severity="error")
         return
-    app.notify(f"resuming {run_dir.name} (pid {proc.pid})")
-    app.post_message(AttachRun(run_dir, proc.pid))
+    app.notify(f"{resumed.message} (pid {resumed.proc.pid})")
+    app.post_message(AttachRun(run_dir, resumed.proc.pid))
     app.post_message(RunsChanged())

@@ -144,7 +144,7 @@ def test_cli_side_modules_stay_light(module: str) -> None:
 
 
 def test_a_unique_field_name_stands_for_its_path() -> None:
-    from alice_tui.commands.runs import expand_overrides
+    from trainer.overrides import expand as expand_overrides
 
     assert expand_overrides(["max_steps=200", "seed=3", "beta=0.2", "training.max_steps=5", "nonsense=1"]) == [
         "training.max_steps=200", "seed=3", "dpo.beta=0.2", "training.max_steps=5", "nonsense=1"]

@@ -97,16 +97,21 @@ async def test_delete_needs_confirmation_and_never_touches_a_live_run(tmp_path: 
             await wait_until(pilot, lambda: [r.name for r in runs.runs] == ["live"], what="list refreshed")
 
 
-async def test_resume_without_a_complete_checkpoint_is_refused_with_the_reason(tmp_path: Path) -> None:
-    write_run(tmp_path, "torn", steps=25, max_steps=60, final_state=None, complete_checkpoints=False)
+async def test_console_resume_follows_the_cli_rules_and_says_why_it_refuses(tmp_path: Path) -> None:
+    # One resume path (trainer.launch.resume) for the CLI and the console: same refusals, same words.
+    write_run(tmp_path, "done", steps=60, max_steps=60, final_state="finished", t0=T0)
+    write_run(tmp_path, "torn", steps=25, max_steps=60, final_state=None, t0=T0 + 100)  # checkpoints hold no weights
     app = _app(tmp_path, initial_pane="runs")
     async with app.run_test(size=(80, 24)) as pilot:
         runs = app.query_one(RunsPane)
-        await wait_until(pilot, lambda: len(runs.runs) == 1, what="runs listed")
-        await pilot.press("r")
-        await pilot.pause(0.1)
-        await wait_note(pilot, app, "no complete checkpoint")
-        assert not (tmp_path / "torn" / "trainer.pid").exists()
+        table = runs.query_one(DataTable)
+        await wait_until(pilot, lambda: len(runs.runs) == 2, what="runs listed")
+        for name, reason in (("torn", "no .safetensors weights"), ("done", "already finished all 60 steps")):
+            table.move_cursor(row=next(i for i, r in enumerate(runs.runs) if r.name == name))
+            await pilot.press("r")
+            await pilot.pause(0.1)
+            await wait_note(pilot, app, reason)
+            assert not (tmp_path / name / "trainer.pid").exists()
 
 
 async def test_config_pane_validates_inline_saves_with_diff_and_exports_toml(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from trainer import protocol, rundir
+from trainer import faults, protocol, rundir
 from trainer.checkpoints import mark_complete, prune_checkpoints
 from trainer.control import RunControl
 from trainer.timing import StepClock
@@ -80,6 +80,7 @@ class RunCallback(TrainerCallback):
             num_tokens=_int(logs.get("num_tokens")),
             step_time_s=_round(self.clock.last_step_time), eta_s=_round(self.clock.eta(state.global_step, state.max_steps)),
             epoch=logs.get("epoch", state.epoch))
+        faults.after_step_logged(state.global_step)
 
     def on_evaluate(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         self._exclude_since_boundary()
@@ -97,6 +98,7 @@ class RunCallback(TrainerCallback):
     def _finish_checkpoint(self, step: int, output_dir: str) -> None:
         ckpt = Path(output_dir) / f"checkpoint-{step}"
         mark_complete(ckpt, step)
+        faults.after_checkpoint_complete(step)
         self.rc.checkpoint_done(step)
         self.rc.events.emit(protocol.CHECKPOINT, step=step, path=str(ckpt))
         for p in prune_checkpoints(Path(output_dir), self.keep):

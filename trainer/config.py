@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -228,6 +230,8 @@ def _check_leaf(path: str, value: Any, tp: Any, meta: Any) -> tuple[Any, FieldEr
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None, FieldError(path, f"expected a number, got {value!r}")
         value = float(value)
+        if not math.isfinite(value):
+            return None, FieldError(path, f"must be a finite number, got {value!r}")
     elif inner is str:
         if not isinstance(value, str):
             return None, FieldError(path, f"expected a string, got {value!r}")
@@ -278,8 +282,15 @@ def _build(cls: type, data: Any, prefix: str, errors: list[FieldError]) -> Any:
     return cls(**kwargs)
 
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
 def _cross_checks(cfg: TrainConfig) -> list[FieldError]:
     errors = []
+    if not _PLAIN_NAME.match(cfg.name) or ".." in cfg.name:
+        # The name becomes a directory under output_root: a path in it would put the run elsewhere.
+        errors.append(FieldError("name", f"{cfg.name!r} must be a plain name (letters, digits, '.', '_', '-'; "
+                                         "no '/' or '..'), at most 100 characters"))
     if cfg.training.gradient_checkpointing and cfg.training.use_cache:
         errors.append(FieldError("training.use_cache", "must be false when training.gradient_checkpointing is true"))
     if cfg.device.device in ("cpu", "mps") and cfg.device.precision in ("bf16", "fp16"):
@@ -306,14 +317,43 @@ def to_dict(cfg: TrainConfig) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
 
 
+def _duplicate_keys(node: Any, prefix: str = "") -> list[FieldError]:
+    """Keys given twice in one mapping, with their full path; plain YAML keeps the last one silently."""
+    errors: list[FieldError] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in seen:
+                errors.append(FieldError(prefix + key, f"given twice (lines {seen[key]} and {line}); keep one"))
+            seen.setdefault(key, line)
+            errors += _duplicate_keys(value_node, f"{prefix}{key}.")
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            errors += _duplicate_keys(item, prefix)
+    return errors
+
+
+def parse_yaml(text: str, source: str | None = None) -> Any:
+    """safe_load, refusing duplicate keys (ConfigError); YAML syntax errors propagate as yaml.YAMLError."""
+    errors = _duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
+    if errors:
+        raise ConfigError(errors, source)
+    return yaml.safe_load(text)
+
+
 def load(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as e:
         raise ConfigError([FieldError("", f"cannot read {path}: {e.strerror}")], str(path)) from e
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[:e.start].count(b"\n") + 1
+        raise ConfigError([FieldError("", f"not UTF-8 text (byte {e.start}, line {line}); save it as UTF-8")],
+                          str(path)) from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = parse_yaml(text, str(path)) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -13,6 +13,7 @@ import queue
 import socket
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,24 @@ from trainer.events import CLOSED, EventLog
 
 MAX_CLIENTS = 64
 SEND_TIMEOUT_S = 10.0
+# A request connection that sends nothing for this long is dropped (subscribers are not: they only read).
+REQUEST_IDLE_S = 5.0
+
+
+class _Client:
+    """One connection, for the cap: when it last did something and whether it is a subscriber."""
+
+    def __init__(self, conn: socket.socket):
+        self.conn = conn
+        self.active_t = time.monotonic()
+        self.streaming = False
+        self.evicted = False
+
+    def evict(self) -> None:
+        # Shutting the socket down makes its thread's recv/send fail at once; the thread then closes it.
+        self.evicted = True  # a subscriber waiting for the next event notices within a second
+        with contextlib.suppress(OSError):
+            self.conn.shutdown(socket.SHUT_RDWR)
 
 
 def peer_uid(conn: socket.socket) -> int | None:
@@ -64,12 +83,16 @@ class LineReader:
 
 
 class ControlServer:
-    def __init__(self, path: Path, rc: RunControl, events: EventLog):
+    def __init__(self, path: Path, rc: RunControl, events: EventLog, idle_timeout: float = REQUEST_IDLE_S,
+                 max_clients: int = MAX_CLIENTS):
         self.path = Path(path)
         self.rc = rc
         self.events = events
+        self.idle_timeout = idle_timeout
+        self.max_clients = max_clients
         self._sock: socket.socket | None = None
-        self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._clients: list[_Client] = []
+        self._clients_lock = threading.Lock()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -106,11 +129,21 @@ class ControlServer:
                 if self._closing.is_set():
                     return
                 continue
-            if not self._clients.acquire(blocking=False):
-                self._send_quietly(conn, protocol.error(f"too many clients (max {MAX_CLIENTS})"))
-                conn.close()
-                continue
-            threading.Thread(target=self._serve, args=(conn,), name="control-client", daemon=True).start()
+            client = _Client(conn)
+            with self._clients_lock:
+                if len(self._clients) >= self.max_clients:
+                    self._victim().evict()
+                self._clients.append(client)
+            threading.Thread(target=self._serve, args=(client,), name="control-client", daemon=True).start()
+
+    def _victim(self) -> _Client:
+        """Who makes room at the cap: the longest-idle request connection, else the oldest subscriber.
+
+        The newcomer is never the one turned away, so a `status` or `stop` always gets through;
+        an evicted subscriber can re-subscribe from its last seq without losing an event.
+        """
+        idle = [c for c in self._clients if not c.streaming]
+        return min(idle or self._clients, key=lambda c: c.active_t)
 
     @staticmethod
     def _send_quietly(conn: socket.socket, obj: dict[str, Any]) -> bool:
@@ -121,7 +154,8 @@ class ControlServer:
         except OSError:
             return False
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, client: _Client) -> None:
+        conn = client.conn
         try:
             uid = peer_uid(conn)
             if uid is not None and uid != os.getuid():
@@ -129,10 +163,11 @@ class ControlServer:
                 return
             reader = LineReader(conn)
             while not self._closing.is_set():
-                conn.settimeout(None)  # an idle client may wait as long as it likes; it only holds this thread
+                conn.settimeout(self.idle_timeout)  # silent for too long: TimeoutError, and it is dropped
                 line = reader.next_line()
                 if line is None:
                     return
+                client.active_t = time.monotonic()
                 if isinstance(line, Exception):
                     reply: dict[str, Any] = protocol.error(str(line))
                 elif not line.strip():
@@ -144,7 +179,8 @@ class ControlServer:
                         reply = protocol.error(str(e))
                     else:
                         if req["cmd"] == "subscribe":
-                            self._stream(conn, req)
+                            client.streaming = True
+                            self._stream(client, req)
                             return
                         reply = self.rc.handle(req["cmd"])
                 if not self._send_quietly(conn, reply):
@@ -154,9 +190,12 @@ class ControlServer:
         finally:
             with contextlib.suppress(OSError):
                 conn.close()
-            self._clients.release()
+            with self._clients_lock:
+                if client in self._clients:
+                    self._clients.remove(client)
 
-    def _stream(self, conn: socket.socket, req: dict[str, Any]) -> None:
+    def _stream(self, client: _Client, req: dict[str, Any]) -> None:
+        conn = client.conn
         from_seq = req.get("from_seq", 0)
         if isinstance(from_seq, bool) or not isinstance(from_seq, int) or from_seq < 0:
             self._send_quietly(conn, protocol.error(f"from_seq must be a non-negative integer, got {from_seq!r}"))
@@ -171,7 +210,7 @@ class ControlServer:
                 try:
                     line = sub.queue.get(timeout=1.0)
                 except queue.Empty:
-                    if sub.overflowed:
+                    if sub.overflowed or client.evicted:
                         return
                     continue
                 if line == CLOSED:

@@ -14,7 +14,7 @@ from typing import Any
 
 from trainer import protocol, rundir
 
-RESUMED = "resumed"
+RESUMED = protocol.RESUMED
 # What the plot draws per step, keyed by the step event's field name.
 SERIES = ("loss", "rewards/accuracies", "rewards/margins", "learning_rate")
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trainer import protocol, rundir
+from trainer.event_reader import Damage, read_events
 
 SUBSCRIBER_QUEUE = 4096
 CLOSED = b""  # queue sentinel: the log is closed or the subscriber fell too far behind
@@ -40,11 +42,29 @@ class Subscription:
         self._log.unsubscribe(self)
 
 
+@dataclass(frozen=True)
+class LogScan:
+    """What a new trainer process learns from the log it appends to."""
+
+    last_seq: int
+    attempts: int  # trainer processes that started on this run dir before this one
+    damage: Damage
+
+
+def scan(path: Path) -> LogScan:
+    seq, attempts, starts = 0, 0, 0
+    damage = Damage()
+    for ev in read_events(path, damage=damage):
+        seq = max(seq, ev["seq"])
+        if isinstance(ev.get("attempt"), int):
+            attempts = max(attempts, ev["attempt"])
+        if ev.get("type") == protocol.STATE and ev.get("state") == protocol.STARTING:
+            starts += 1  # logs written before attempts were numbered
+    return LogScan(seq, max(attempts, starts), damage)
+
+
 def last_seq(path: Path) -> int:
-    seq = 0
-    for ev in rundir.iter_events(path.parent):
-        seq = max(seq, int(ev.get("seq", 0)))
-    return seq
+    return scan(path).last_seq
 
 
 class EventLog:
@@ -53,24 +73,39 @@ class EventLog:
         self._lock = threading.Lock()
         self._subs: list[Subscription] = []
         self._repair_torn_tail()
-        self.seq = last_seq(self.path)  # a resumed run continues the numbering
+        found = scan(self.path)
+        self.seq = found.last_seq  # a resumed run continues the numbering
+        self.attempt = found.attempts + 1  # stamped on every event, so readers can drop a dead attempt's steps
+        self.damage = found.damage
         self._f = open(self.path, "ab")  # noqa: SIM115 (held open for the life of the run)
         self.last: dict[str, dict[str, Any]] = {}  # latest event of each type, for status replies
 
     def _repair_torn_tail(self) -> None:
-        # A SIGKILL mid-write leaves a line without "\n"; appending after it would glue two events together.
+        # A SIGKILL mid-write leaves a line without "\n" (a power cut: a tail of NULs); appending after it
+        # would glue two events together. Only the tail is read, so a long log costs nothing here.
         try:
             with open(self.path, "rb+") as f:
-                data = f.read()
-                if data and not data.endswith(b"\n"):
-                    f.truncate(data.rfind(b"\n") + 1)
+                end = f.seek(0, os.SEEK_END)
+                pos = end
+                while pos > 0:
+                    start = max(0, pos - 65536)
+                    f.seek(start)
+                    chunk = f.read(pos - start)
+                    if pos == end and chunk.endswith(b"\n"):
+                        return
+                    nl = chunk.rfind(b"\n")
+                    if nl >= 0:
+                        f.truncate(start + nl + 1)
+                        return
+                    pos = start
+                f.truncate(0)
         except FileNotFoundError:
             pass
 
     def emit(self, type_: str, **fields: Any) -> dict[str, Any]:
         with self._lock:
             self.seq += 1
-            ev = protocol.make_event(self.seq, type_, **fields)
+            ev = protocol.make_event(self.seq, type_, attempt=self.attempt, **fields)
             line = protocol.encode(ev)
             if not self._f.closed:
                 self._f.write(line)

@@ -21,7 +21,9 @@ CHECKPOINT = "checkpoint"
 EVAL = "eval"
 LOG = "log"
 ERROR = "error"
-EVENT_TYPES = (STATE, STEP, RESOURCES, CHECKPOINT, EVAL, LOG, ERROR)
+# First event of a resumed attempt: {"from_step": N, "attempt": K}. Every event carries "attempt".
+RESUMED = "resumed"
+EVENT_TYPES = (STATE, STEP, RESOURCES, CHECKPOINT, EVAL, LOG, ERROR, RESUMED)
 
 # Run states. "interrupted" is never emitted: readers infer it from a dead pid without a final state.
 STARTING, LOADING, TRAINING, PAUSED, CHECKPOINTING, STOPPING = (

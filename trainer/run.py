@@ -16,21 +16,15 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from trainer import checkpoints, faults, launch, protocol, reporting, run_lock, rundir
 from trainer import config as cfgmod
 from trainer import device as devmod  # first: sets PYTORCH_ENABLE_MPS_FALLBACK before torch loads
-from trainer import protocol, reporting, rundir
 from trainer.control import RunControl
 from trainer.events import EventLog
 
 
-class RefusedToStart(RuntimeError):
-    pass
-
-
 def _write_pid(paths: rundir.RunPaths) -> None:
-    other = rundir.read_pid(paths.root)
-    if other and other != os.getpid() and rundir.pid_alive(other):
-        raise RefusedToStart(f"a trainer (pid {other}) is already running for {paths.root}")
+    # Under the run lock: the pid file is for readers (who runs this?), not what keeps trainers apart.
     tmp = paths.pid.with_suffix(".tmp")
     tmp.write_text(f"{os.getpid()}\n")
     os.replace(tmp, paths.pid)
@@ -167,16 +161,25 @@ def save_final(trainer: Any, final_dir: Path) -> None:
 def run(run_dir: Path, resume: bool = False) -> int:
     from trainer.control_server import ControlServer
 
+    os.umask(launch.PRIVATE_UMASK)  # checkpoints, logs and events are as private as the run dir
     paths = rundir.RunPaths(Path(run_dir).resolve())
     if not paths.config.is_file():
         print(f"error: {paths.root} has no {rundir.CONFIG}; create runs with `alice-tui train`", file=sys.stderr)
         return 2
     try:
-        _write_pid(paths)
-    except RefusedToStart as e:
+        lock_fd = run_lock.inherited_or_acquire(paths.root)  # held until this process ends, however it ends
+    except run_lock.Locked as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    os.set_inheritable(lock_fd, False)
+    _write_pid(paths)
+    faults.at_start()
     events = EventLog(paths.events)
+    if resume:
+        # First event of the attempt: readers drop the dead attempt's steps after this checkpoint.
+        ckpt = rundir.newest_complete_checkpoint(paths.root)
+        events.emit(protocol.RESUMED, from_step=checkpoints.step_of(ckpt) if ckpt else 0,
+                    checkpoint=ckpt.name if ckpt else None)
     rc = RunControl(events, paths.root, max_steps=0)
     server = ControlServer(paths.socket, rc, events)
     cleanup = contextlib.ExitStack()
@@ -193,6 +196,8 @@ def run(run_dir: Path, resume: bool = False) -> int:
     code = 0
     try:
         server.start()
+        if events.damage.lines:
+            log(events.damage.describe(paths.events), level="warning")
         cfg = cfgmod.load(paths.config)
         rc.set_progress(0, cfg.training.max_steps)
         rc.set_state(protocol.STARTING, pid=os.getpid(), resume=resume)
@@ -215,8 +220,27 @@ def run(run_dir: Path, resume: bool = False) -> int:
     return code
 
 
+def _finish_from_checkpoint(ckpt: Path, max_steps: int, paths: rundir.RunPaths, rc: RunControl, log: Any) -> int:
+    """A resume whose newest checkpoint is already at max_steps: nothing to train, only `final/` to write.
+
+    The crash came after the last checkpoint and before `final/`; training on would run step max+1.
+    """
+    step = checkpoints.step_of(ckpt)
+    checkpoints.copy_model_files(ckpt, paths.final)
+    rc.set_progress(step, max_steps)
+    rc.checkpoint_done(step)
+    log(f"{ckpt.name} is at max_steps={max_steps}: nothing left to train; final adapter copied to {paths.final}")
+    rc.set_state(protocol.FINISHED)
+    return 0
+
+
 def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log: Any, resume: bool,
            cleanup: contextlib.ExitStack) -> int:
+    ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None
+    if ckpt is not None:
+        checkpoints.verify(ckpt)  # one clear line about a damaged file, not a loader traceback later
+        if checkpoints.step_of(ckpt) >= cfg.training.max_steps:
+            return _finish_from_checkpoint(ckpt, cfg.training.max_steps, paths, rc, log)
     data_dir, train, val = read_data(cfg, log)
     if cfg.training.eval_every_steps and not val:
         log("training.eval_every_steps is set but data.eval_file is null: no periodic evaluation", level="warning")
@@ -245,12 +269,11 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
                             train, val, source)
     callback.trainer = trainer
     log(f"setup took {time.monotonic() - t0:.1f}s")
-    ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None
     if resume:
         log(f"resuming from {ckpt.name}" if ckpt else "no complete checkpoint: starting from step 0",
             level="info" if ckpt else "warning")
         if ckpt is not None:
-            rc.checkpoint_done(int(ckpt.name.split("-")[1]))
+            rc.checkpoint_done(checkpoints.step_of(ckpt))
     if rc.want_stop:
         rc.set_state(protocol.STOPPED)
         return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer import protocol
+from trainer.event_reader import Damage, read_events
 
 CONFIG = "config.yaml"
 EVENTS = "events.jsonl"
@@ -107,6 +108,15 @@ def read_pid(run_dir: Path) -> int | None:
         return None
 
 
+def _proc_state(pid: int) -> str | None:
+    """The one-letter state in /proc/PID/stat (Linux), None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(") ", 1)[1][:1]
+    except (OSError, IndexError):
+        return None
+
+
 def pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -116,30 +126,30 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    # A zombie (our own exited child not yet reaped) is not a live trainer.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except (OSError, IndexError):
-        return True
+    # A zombie (an exited child its parent has not reaped yet) is not a live trainer.
+    return _proc_state(pid) not in ("Z", "X")
 
 
-def iter_events(run_dir: Path, from_seq: int = 0) -> Iterator[dict[str, Any]]:
-    """Events with seq > from_seq; a torn last line (crash mid-write) is skipped, not fatal."""
+def pid_stopped(pid: int | None) -> bool:
+    """Alive but stopped by a signal (SIGSTOP, Ctrl-Z): it holds its socket but cannot answer."""
+    return bool(pid) and pid_alive(pid) and _proc_state(pid or 0) in ("T", "t")
+
+
+def iter_events(run_dir: Path, from_seq: int = 0, damage: Damage | None = None) -> Iterator[dict[str, Any]]:
+    """Events with seq > from_seq; torn and damaged lines are skipped (and counted in `damage`), never fatal."""
+    return read_events(run_dir / EVENTS, from_seq, damage)
+
+
+def log_tail(run_dir: Path, lines: int = 5) -> list[str]:
+    """The last lines of trainer.log, for the message of a trainer that died before it could say why."""
     try:
-        f = open(run_dir / EVENTS, "rb")  # noqa: SIM115 (closed by the with below)
-    except FileNotFoundError:
-        return
-    with f:
-        for line in f:
-            if not line.endswith(b"\n"):
-                break
-            try:
-                ev = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(ev, dict) and ev.get("seq", 0) > from_seq:
-                yield ev
+        with open(run_dir / LOG, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 16384))
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [ln for ln in text.splitlines() if ln.strip()][-lines:]
 
 
 @dataclass
@@ -156,6 +166,8 @@ class RunSummary:
     started_t: float | None
     updated_t: float | None
     error: str | None
+    attempt: int = 1
+    damaged_lines: int = 0  # lines of events.jsonl that could not be read (power loss, bad bytes)
 
     @property
     def alive(self) -> bool:
@@ -165,34 +177,66 @@ class RunSummary:
         return {"path": str(self.path), "name": self.name, "state": self.state, "step": self.step,
                 "max_steps": self.max_steps, "loss": self.loss, "eta_s": self.eta_s,
                 "last_checkpoint": self.last_checkpoint, "pid": self.pid, "started_t": self.started_t,
-                "updated_t": self.updated_t, "error": self.error}
+                "updated_t": self.updated_t, "error": self.error, "attempt": self.attempt,
+                "damaged_lines": self.damaged_lines}
 
 
 def summarize(run_dir: Path) -> RunSummary:
-    """Fold events.jsonl into the run's current picture; a dead pid with no final state is 'interrupted'."""
-    state, step, max_steps, loss, eta, err = "created", 0, None, None, None, None
+    """Fold events.jsonl into the run's current picture.
+
+    A dead pid with no final state is 'interrupted'; a start that died before its first event is
+    'failed' (with the log's last line). After a `resumed` event the dead attempt's later steps are
+    history: step and loss go back to the checkpoint the new attempt continues from.
+    """
+    state, step, max_steps, eta, err = "created", 0, None, None, None
+    losses: dict[int, float] = {}
     started = updated = None
-    for ev in iter_events(run_dir):
-        updated = ev.get("t", updated)
-        started = started or ev.get("t")
+    attempt = 1
+    damage = Damage()
+    for ev in iter_events(run_dir, damage=damage):
+        t = ev.get("t")
+        if isinstance(t, int | float):
+            updated = t
+            started = started or t
         kind = ev.get("type")
-        if kind == protocol.STATE:
-            state = ev.get("state", state)
-            max_steps = ev.get("max_steps", max_steps)
-            step = ev.get("step", step) or step
+        if isinstance(ev.get("attempt"), int):
+            attempt = max(attempt, ev["attempt"])
+        if kind == protocol.RESUMED:
+            from_step = ev.get("from_step")
+            step = from_step if isinstance(from_step, int) else 0
+            losses = {s: v for s, v in losses.items() if s <= step}
+            eta, err = None, None
+        elif kind == protocol.STATE:
+            state = ev.get("state", state) if isinstance(ev.get("state"), str) else state
+            max_steps = _int_or(ev.get("max_steps"), max_steps)
+            step = _int_or(ev.get("step"), step) or step
+            if state == protocol.STARTING:
+                err = None
         elif kind == protocol.STEP:
-            step = ev.get("step", step)
-            max_steps = ev.get("max_steps", max_steps)
-            loss = ev.get("loss", loss)
-            eta = ev.get("eta_s", eta)
+            step = _int_or(ev.get("step"), step)
+            max_steps = _int_or(ev.get("max_steps"), max_steps)
+            if isinstance(ev.get("loss"), int | float):
+                losses[step] = float(ev["loss"])
+            eta = ev.get("eta_s") if isinstance(ev.get("eta_s"), int | float) else eta
         elif kind == protocol.ERROR:
-            err = ev.get("message", err)
+            err = str(ev.get("message", err))
     pid = read_pid(run_dir)
     if state not in protocol.FINAL_STATES and not pid_alive(pid):
-        state = protocol.INTERRUPTED if state != "created" or pid else state
+        if state != "created":
+            state = protocol.INTERRUPTED
+        elif pid or (run_dir / LOG).exists():
+            state = protocol.FAILED  # a trainer was started but never wrote a word
+            tail = log_tail(run_dir, 1)
+            err = err or (f"the trainer died at start: {tail[0]}" if tail else "the trainer died at start")
     ckpt = newest_complete_checkpoint(run_dir)
     last = int(ckpt.name.split("-")[1]) if ckpt else None
-    return RunSummary(run_dir, run_dir.name, state, step, max_steps, loss, eta, last, pid, started, updated, err)
+    loss = losses[max(losses)] if losses else None
+    return RunSummary(run_dir, run_dir.name, state, step, max_steps, loss, eta, last, pid, started, updated, err,
+                      attempt, damage.lines)
+
+
+def _int_or(v: Any, default: Any) -> Any:
+    return v if isinstance(v, int) and not isinstance(v, bool) else default
 
 
 def list_runs(root: Path) -> list[RunSummary]:

@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trainer import client, launch, paths, protocol, rundir
+from trainer import client, launch, paths, protocol, run_lock, rundir, start_checks
 from trainer import config as cfgmod
+from trainer import overrides as overrides_mod
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 
 
 def _err(message: str) -> None:
@@ -43,26 +44,14 @@ def progress_line(ev: dict[str, Any]) -> str:
             f"ETA {_fmt_duration(ev.get('eta_s'))}")
 
 
-def expand_overrides(overrides: list[str]) -> list[str]:
-    """Let a unique leaf name stand for its full path: `max_steps=200` means `training.max_steps=200`."""
-    specs = [f.path for f in cfgmod.field_specs()]
-    out = []
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if sep and "." not in key and key not in specs:
-            matches = [p for p in specs if p.endswith("." + key.strip())]
-            if len(matches) == 1:
-                item = f"{matches[0]}={value}"
-        out.append(item)
-    return out
-
-
 def _load_config(path: Path, overrides: list[str]) -> cfgmod.TrainConfig | None:
     try:
-        return paths.resolve_config_paths(cfgmod.load(path, expand_overrides(overrides)))
+        cfg = paths.resolve_config_paths(cfgmod.load(path, overrides_mod.expand(overrides)))
+        start_checks.check(cfg)
     except cfgmod.ConfigError as e:
-        _err(str(e))
+        _err(str(e) if e.source else f"{path}: {e}")
         return None
+    return cfg
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -71,101 +60,80 @@ def cmd_train(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         run_dir = launch.new_run_dir(cfg, args.run_dir.resolve() if args.run_dir else None)
-    except (FileExistsError, OSError) as e:
+        proc = launch.spawn(run_dir)
+    except (FileExistsError, ValueError, OSError, run_lock.Locked) as e:
         _err(str(e))
         return EXIT_USAGE
-    proc = launch.spawn(run_dir)
     if args.detach:
-        print(run_dir)
-        return EXIT_OK
+        return _detached(run_dir, proc)
     print(f"run dir: {run_dir}  (trainer pid {proc.pid}; log: {rundir.RunPaths(run_dir).log})", flush=True)
     return follow(run_dir, proc.pid)
 
 
+def _detached(run_dir: Path, proc: Any, from_seq: int = 0) -> int:
+    """Return once the trainer is up (it read its config and owns its socket), or say why it is not."""
+    started = launch.wait_started(run_dir, proc, from_seq)
+    if not started.ok:
+        _err(started.message)
+        return EXIT_FAILED
+    print(run_dir)
+    return EXIT_OK
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
-    run_dir: Path = args.run_dir.resolve()
-    if not rundir.is_run_dir(run_dir):
-        _err(f"{run_dir} is not a run directory (no {rundir.CONFIG})")
-        return EXIT_USAGE
-    pid = rundir.read_pid(run_dir)
-    if rundir.pid_alive(pid):
-        _err(f"the trainer for {run_dir} is still running (pid {pid}); use `alice-tui ctl {run_dir} stop` first")
-        return EXIT_USAGE
     try:
-        saved = cfgmod.load(run_dir / rundir.CONFIG)
-        overrides = expand_overrides(args.overrides)
-        wanted = cfgmod.load(run_dir / rundir.CONFIG, overrides) if overrides else saved
-        cfgmod.check_resume_overrides(saved, wanted)
-    except cfgmod.ConfigError as e:
+        resumed = launch.resume(args.run_dir, args.overrides)
+    except launch.ResumeRefused as e:
         _err(str(e))
         return EXIT_USAGE
-    summary = rundir.summarize(run_dir)
-    if summary.state == protocol.FINISHED and summary.step >= wanted.training.max_steps:
-        _err(f"{run_dir.name} already finished all {summary.step} steps; extend it with "
-             f"--set training.max_steps=N (N > {summary.step})")
-        return EXIT_USAGE
-    if wanted is not saved:
-        tmp = run_dir / (rundir.CONFIG + ".tmp")
-        cfgmod.save_yaml(wanted, tmp)
-        tmp.replace(run_dir / rundir.CONFIG)
-    ckpt = rundir.newest_complete_checkpoint(run_dir)
-    seen = max((ev.get("seq", 0) for ev in rundir.iter_events(run_dir)), default=0)
-    print(f"resuming {run_dir.name} from {ckpt.name if ckpt else 'step 0 (no complete checkpoint)'}", flush=True)
-    proc = launch.spawn(run_dir, resume=True)
+    run_dir = args.run_dir.resolve()
+    print(resumed.message, flush=True)
     if args.detach:
-        print(run_dir)
-        return EXIT_OK
-    return follow(run_dir, proc.pid, from_seq=seen)  # the earlier attempts' final state is history
+        return _detached(run_dir, resumed.proc, resumed.from_seq)
+    return follow(run_dir, resumed.proc.pid, from_seq=resumed.from_seq)  # earlier attempts are history
 
 
 def follow(run_dir: Path, pid: int, from_seq: int = 0, out: Any = None) -> int:
     """Attached mode: a live progress line until the run ends; Ctrl-C asks for a graceful stop and waits."""
+    from alice_tui import event_stream
+
     out = out or sys.stdout
-    stop_sent = False
-    last_seq = from_seq
+    stop_sent = detach = False
     final: str | None = None
     tty = out.isatty()
 
     def on_sigint(signum: int, frame: Any) -> None:
-        nonlocal stop_sent
+        nonlocal stop_sent, detach
         if stop_sent:
-            raise KeyboardInterrupt  # a second Ctrl-C leaves the trainer running and returns
+            detach = True  # a second Ctrl-C leaves the trainer running and returns
+            return
         stop_sent = True
         try:
             client.request(run_dir, "stop")
             print("\nstop requested: checkpointing, then the trainer exits (Ctrl-C again to detach)",
                   file=out, flush=True)
-        except (client.NotRunning, OSError) as e:
+        except OSError as e:
             print(f"\ncould not reach the trainer: {e}", file=out, flush=True)
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        while final is None:
-            try:
-                for ev in client.subscribe(run_dir, from_seq=last_seq):
-                    last_seq = ev.get("seq", last_seq)
+        for item in event_stream.follow(run_dir, lambda: detach, pid_hint=pid, from_seq=from_seq):
+            if isinstance(item, event_stream.Batch):
+                for ev in item.events:
                     final = _show(ev, out, tty) or final
-                    if final:
-                        break
-            except (client.NotRunning, OSError):
-                pass
-            if final is None:
-                if not rundir.pid_alive(pid) and rundir.read_pid(run_dir) in (None, pid):
-                    states = [e.get("state") for e in rundir.iter_events(run_dir, from_seq)
-                              if e.get("type") == protocol.STATE]
-                    last = states[-1] if states else None
-                    final = last if last in protocol.FINAL_STATES else protocol.INTERRUPTED
-                    if final == protocol.INTERRUPTED:
-                        print(f"\nthe trainer exited without a final state; see {rundir.RunPaths(run_dir).log}",
-                              file=out)
-                    break
-                time.sleep(0.2)  # the socket is not up yet (loading) or we were dropped: reconnect
-    except KeyboardInterrupt:
+            elif isinstance(item, event_stream.Damaged):
+                print(("\n" if tty else "") + f"warning: {item.message}", file=out, flush=True)
+            elif isinstance(item, event_stream.Ended):
+                break
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if detach:
         print(f"\ndetached; the trainer keeps running. Re-attach with the console, or: "
               f"alice-tui ctl {run_dir} status", file=out)
         return EXIT_OK
-    finally:
-        signal.signal(signal.SIGINT, old)
+    if final is None:
+        final = protocol.INTERRUPTED
+        print(f"\nthe trainer exited without a final state; see {rundir.RunPaths(run_dir).log}", file=out)
     print(file=out)
     print(f"{final}: {run_dir}", file=out, flush=True)
     return EXIT_OK if final in (protocol.FINISHED, protocol.STOPPED) else EXIT_FAILED
@@ -198,9 +166,16 @@ def cmd_ctl(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         reply = client.request(run_dir, args.action)
-    except (client.NotRunning, OSError) as e:
-        state = rundir.summarize(run_dir).state
-        print(json.dumps({"ok": False, "error": f"not running ({state}): {e}", "state": state}))
+    except OSError as e:  # NotRunning, Unreachable, a reset or broken connection
+        summary = rundir.summarize(run_dir)
+        if rundir.pid_alive(summary.pid):
+            # Alive but not answering is its own case: "not running" would invite a second trainer.
+            why = (f"it is stopped (SIGSTOP or Ctrl-Z); continue it with: kill -CONT {summary.pid}"
+                   if rundir.pid_stopped(summary.pid) else f"{e}")
+            print(json.dumps({"ok": False, "error": f"the trainer (pid {summary.pid}) is alive but unreachable: {why}",
+                              "state": summary.state, "pid": summary.pid}))
+            return EXIT_UNREACHABLE
+        print(json.dumps({"ok": False, "error": f"not running ({summary.state}): {e}", "state": summary.state}))
         return EXIT_NOT_RUNNING
     print(json.dumps(reply, indent=2))
     return EXIT_OK if reply.get("ok") else EXIT_FAILED
@@ -224,4 +199,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for r in runs:
+        if r.damaged_lines:
+            _err(f"{r.name}: skipped {r.damaged_lines} damaged line(s) of {r.path / rundir.EVENTS}")
     return EXIT_OK

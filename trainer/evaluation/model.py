@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainer import checkpoints, rundir
 from trainer import config as cfgmod
-from trainer import rundir
 
 ADAPTER_CONFIG = "adapter_config.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
@@ -35,7 +35,20 @@ def load_run_config(run_dir: Path) -> cfgmod.TrainConfig:
 
 
 def resolve_checkpoint(run_dir: Path, checkpoint: str | None) -> tuple[str, Path]:
-    """(label for the report, adapter dir). None: final/ if it exists, else the newest complete checkpoint."""
+    """(label for the report, adapter dir). None: final/ if it exists, else the newest complete checkpoint.
+
+    The adapter's weights are checked from their headers here, so a damaged file is one clear line
+    (CheckpointError naming it), not a loader traceback after the model is already in memory.
+    """
+    label, path = _find_checkpoint(run_dir, checkpoint)
+    try:
+        checkpoints.verify(path)
+    except checkpoints.CorruptCheckpoint as e:
+        raise CheckpointError(str(e)) from None
+    return label, path
+
+
+def _find_checkpoint(run_dir: Path, checkpoint: str | None) -> tuple[str, Path]:
     final = run_dir / rundir.FINAL
     if checkpoint is None:
         if (final / ADAPTER_CONFIG).is_file():

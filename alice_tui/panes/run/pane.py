@@ -88,6 +88,9 @@ class RunPane(Vertical, can_focus=True):
                 self.post_message(EventsReady(run_dir))
             elif isinstance(item, event_stream.Connected):
                 self.post_message(StreamStatus(run_dir, connected=True))
+            elif isinstance(item, event_stream.Damaged):
+                self.app.call_from_thread(self.app.notify, item.message, title="events.jsonl is damaged",
+                                          severity="warning", timeout=10)
             else:
                 self.post_message(StreamStatus(run_dir, connected=False, reason=item.reason, final=item.final))
 
