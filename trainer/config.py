@@ -27,6 +27,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 LORA_BIAS = ("none", "all", "lora_only")
 ATTN_IMPLEMENTATIONS = ("auto", "eager", "sdpa")
+DIST_BACKENDS = ("auto", "nccl", "gloo")
 
 
 def _f(default: Any, help: str, *, choices: tuple[str, ...] | None = None, min: float | None = None,
@@ -112,6 +113,20 @@ class DeviceConfig:
 
 
 @dataclass
+class DistributedConfig:
+    num_processes: int = _f(1, "Data-parallel processes (1: one process, no launcher); >1 starts the ranks through "
+                               "`accelerate launch` (torchrun), rank 0 owning the socket and events", min=1, max=4096)
+    accelerate_config: str | None = _f(None, "An accelerate config YAML (DeepSpeed ZeRO, FSDP2, several machines) "
+                                             "passed to `accelerate launch --config_file` as it is (null: plain DDP)")
+    backend: str = _f("auto", "Collective backend: auto = nccl on CUDA, gloo on CPU", choices=DIST_BACKENDS)
+    main_process_port: int = _f(0, "Rendezvous port of rank 0 (0: a free port picked at each start)", min=0,
+                                max=65535)
+    collective_timeout_s: int = _f(1800, "How long a rank waits in one collective before the run fails (pauses "
+                                         "are safe at any length: a paused rank 0 re-broadcasts every second)",
+                                   min=5, max=86400)
+
+
+@dataclass
 class CheckpointConfig:
     save_every_steps: int = _f(0, "Save a checkpoint every N steps (0: only on request and at stop)", min=0)
     save_total_limit: int | None = _f(None, "Keep at most N complete checkpoints (null: keep all)", min=1)
@@ -128,6 +143,7 @@ class TrainConfig:
     dpo: DpoConfig = field(default_factory=DpoConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     device: DeviceConfig = field(default_factory=DeviceConfig)
+    distributed: DistributedConfig = field(default_factory=DistributedConfig)
     checkpointing: CheckpointConfig = field(default_factory=CheckpointConfig)
 
 
@@ -138,7 +154,7 @@ RESUME_FROZEN_PREFIXES = ("model.", "lora.", "data.", "dpo.", "seed", "training.
                           "training.gradient_accumulation_steps", "training.group_by_length")
 RESUME_ALLOWED = ("training.max_steps", "checkpointing.save_every_steps", "checkpointing.save_total_limit",
                   "training.logging_steps", "training.eval_every_steps", "device.num_threads",
-                  "training.report_to")
+                  "training.report_to", "distributed.main_process_port", "distributed.collective_timeout_s")
 
 
 @dataclass(frozen=True)
@@ -298,6 +314,10 @@ def _cross_checks(cfg: TrainConfig) -> list[FieldError]:
                                  f"{cfg.device.precision} is not supported for training on {cfg.device.device} (use fp32 or auto)"))
     if cfg.dpo.label_smoothing and cfg.dpo.loss_type != "sigmoid":
         errors.append(FieldError("dpo.label_smoothing", "only applies to loss_type sigmoid"))
+    if cfg.distributed.num_processes > 1 and cfg.device.device == "mps":
+        errors.append(FieldError("distributed.num_processes", "must be 1 on mps (one GPU, no collective backend)"))
+    if cfg.distributed.backend == "nccl" and cfg.device.device in ("cpu", "mps"):
+        errors.append(FieldError("distributed.backend", f"nccl needs CUDA; use gloo or auto on {cfg.device.device}"))
     if (why := reporting.missing(cfg.training.report_to)) is not None:
         errors.append(FieldError("training.report_to", why))
     return errors

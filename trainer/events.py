@@ -68,14 +68,16 @@ def last_seq(path: Path) -> int:
 
 
 class EventLog:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, attempt: int | None = None):
+        """Append to `path`; `attempt` None: the next attempt after those in the file."""
         self.path = Path(path)
         self._lock = threading.Lock()
         self._subs: list[Subscription] = []
         self._repair_torn_tail()
         found = scan(self.path)
         self.seq = found.last_seq  # a resumed run continues the numbering
-        self.attempt = found.attempts + 1  # stamped on every event, so readers can drop a dead attempt's steps
+        # Stamped on every event, so readers can drop a dead attempt's steps.
+        self.attempt = attempt if attempt is not None else found.attempts + 1
         self.damage = found.damage
         self._f = open(self.path, "ab")  # noqa: SIM115 (held open for the life of the run)
         self.last: dict[str, dict[str, Any]] = {}  # latest event of each type, for status replies
@@ -161,3 +163,28 @@ class EventLog:
                 sub.queue.put_nowait(CLOSED)
             except queue.Full:
                 sub.overflowed = True
+
+
+class NullEventLog(EventLog):
+    """For ranks other than 0 of a multi-rank run: the same calls, no file (rank 0 writes the one log)."""
+
+    def __init__(self) -> None:  # no file, no scan: nothing of EventLog.__init__ applies
+        self.path = Path(os.devnull)
+        self._lock = threading.Lock()
+        self._subs = []
+        self.seq = 0
+        self.attempt = 0
+        self.damage = Damage()
+        self.last = {}
+
+    def emit(self, type_: str, **fields: Any) -> dict[str, Any]:
+        return protocol.make_event(0, type_, **fields)
+
+    def sync(self) -> None:
+        pass
+
+    def drain(self, timeout: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

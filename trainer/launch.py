@@ -57,7 +57,14 @@ def new_run_dir(cfg: cfgmod.TrainConfig, run_dir: Path | None = None) -> Path:
 
 
 def trainer_command(run_dir: Path, resume: bool = False) -> list[str]:
-    cmd = [sys.executable, "-m", "trainer", "--run-dir", str(run_dir)]
+    """One trainer process, or (distributed.num_processes > 1) the launcher of N ranks (trainer.multirank)."""
+    module = "trainer"
+    try:
+        if cfgmod.load(run_dir / rundir.CONFIG).distributed.num_processes > 1:
+            module = "trainer.multirank"
+    except cfgmod.ConfigError:
+        pass  # the trainer itself reports a bad config, in the run's events
+    cmd = [sys.executable, "-m", module, "--run-dir", str(run_dir)]
     if resume:
         cmd.append("--resume")
     return cmd

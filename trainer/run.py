@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from trainer import checkpoints, faults, launch, protocol, reporting, run_lock, rundir
+from trainer import checkpoints, faults, launch, protocol, ranks, reporting, run_lock, rundir
 from trainer import config as cfgmod
 from trainer import device as devmod  # first: sets PYTORCH_ENABLE_MPS_FALLBACK before torch loads
 from trainer.control import RunControl
@@ -55,6 +55,9 @@ def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.Devi
         report_to=reporting.trl_report_to(t.report_to, run_dir),
         loss_type=[d.loss_type], beta=d.beta, label_smoothing=d.label_smoothing, max_length=d.max_length,
         precompute_ref_log_probs=d.precompute_ref_log_probs,
+        # Multi-rank only (ignored by one process): how long a collective may wait, and which backend.
+        ddp_timeout=cfg.distributed.collective_timeout_s,
+        ddp_backend=None if cfg.distributed.backend == "auto" else cfg.distributed.backend,
         **choice.trl_precision_args(),
     )
 
@@ -146,16 +149,26 @@ def build_trainer(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.DeviceC
     return trainer
 
 
-def save_final(trainer: Any, final_dir: Path) -> None:
-    """Adapter + tokenizer, written to a temp dir and renamed, so `final/` is never half there."""
+def save_final(trainer: Any, final_dir: Path, w: ranks.World | None = None) -> None:
+    """Adapter + tokenizer, written to a temp dir and renamed, so `final/` is never half there.
+
+    Every rank calls save_model (sharded states need all of them); rank 0 writes and renames.
+    """
     import shutil
 
+    main = w is None or w.is_main
     tmp = final_dir.with_name(final_dir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    if main:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if w is not None:
+        ranks.barrier(w)
     trainer.save_model(str(tmp))
-    trainer.processing_class.save_pretrained(str(tmp))
-    shutil.rmtree(final_dir, ignore_errors=True)
-    os.replace(tmp, final_dir)
+    if w is not None:
+        ranks.barrier(w)
+    if main:
+        trainer.processing_class.save_pretrained(str(tmp))
+        shutil.rmtree(final_dir, ignore_errors=True)
+        os.replace(tmp, final_dir)
 
 
 def run(run_dir: Path, resume: bool = False) -> int:
@@ -166,15 +179,24 @@ def run(run_dir: Path, resume: bool = False) -> int:
     if not paths.config.is_file():
         print(f"error: {paths.root} has no {rundir.CONFIG}; create runs with `alice-tui train`", file=sys.stderr)
         return 2
-    try:
-        lock_fd = run_lock.inherited_or_acquire(paths.root)  # held until this process ends, however it ends
-    except run_lock.Locked as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    os.set_inheritable(lock_fd, False)
-    _write_pid(paths)
+    w = ranks.world()
+    if w.distributed:
+        # One of N ranks under trainer.multirank, which holds the run lock and trainer.pid.
+        ranks.watch_supervisor()
+        ranks.write_rank_pid(paths.root, w)
+    else:
+        try:
+            lock_fd = run_lock.inherited_or_acquire(paths.root)  # held until this process ends, however it ends
+        except run_lock.Locked as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        os.set_inheritable(lock_fd, False)
+        _write_pid(paths)
     faults.at_start()
-    events = EventLog(paths.events)
+    if not w.is_main:
+        return _run_rank(paths, resume, w)
+    attempt = os.environ.get(multirank_attempt_env())
+    events = EventLog(paths.events, attempt=int(attempt) if attempt else None)
     if resume:
         # First event of the attempt: readers drop the dead attempt's steps after this checkpoint.
         ckpt = rundir.newest_complete_checkpoint(paths.root)
@@ -202,11 +224,11 @@ def run(run_dir: Path, resume: bool = False) -> int:
         rc.set_progress(0, cfg.training.max_steps)
         rc.set_state(protocol.STARTING, pid=os.getpid(), resume=resume)
         rc.set_state(protocol.LOADING)
-        code = _train(cfg, paths, rc, log, resume, cleanup)
+        code = _train(cfg, paths, rc, log, resume, cleanup, w)
     except Exception as e:  # the run failed: say so in the log and the events, then exit non-zero
         tb = traceback.format_exc()
         print(tb, file=sys.stderr, flush=True)
-        events.emit(protocol.ERROR, message=f"{type(e).__name__}: {e}", traceback=tb)
+        events.emit(protocol.ERROR, message=_dead_ranks_note(paths, w) + f"{type(e).__name__}: {e}", traceback=tb)
         rc.set_state(protocol.FAILED)
         code = 1
     finally:
@@ -218,6 +240,42 @@ def run(run_dir: Path, resume: bool = False) -> int:
             if rundir.read_pid(paths.root) == os.getpid():
                 paths.pid.unlink()
     return code
+
+
+def multirank_attempt_env() -> str:
+    from trainer.multirank import ATTEMPT_ENV
+
+    return ATTEMPT_ENV
+
+
+def _dead_ranks_note(paths: rundir.RunPaths, w: ranks.World) -> str:
+    """In a multi-rank run, a collective error is what a dead peer looks like: name the dead ranks."""
+    if not w.distributed:
+        return ""
+    dead = [f"rank {r} (pid {pid})" for r, pid in sorted(ranks.rank_pids(paths.root).items())
+            if not rundir.pid_alive(pid)]
+    return (", ".join(dead) + " died; ") if dead else ""
+
+
+def _run_rank(paths: rundir.RunPaths, resume: bool, w: ranks.World) -> int:
+    """A rank other than 0: the same training, with no socket and no events (rank 0 speaks for the run)."""
+    from trainer.events import NullEventLog
+
+    rc = RunControl(NullEventLog(), paths.root, max_steps=0)
+    # torchrun's SIGTERM (a peer died, or the run is ending) ends this rank at once; a graceful stop
+    # reaches it as rank 0's broadcast word, never as a signal.
+    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(128 + signum))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cleanup = contextlib.ExitStack()
+    try:
+        cfg = cfgmod.load(paths.config)
+        rc.set_progress(0, cfg.training.max_steps)
+        return _train(cfg, paths, rc, lambda message, level="info": None, resume, cleanup, w)
+    except Exception:
+        print(f"[error] rank {w.rank}: {traceback.format_exc()}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        cleanup.close()
 
 
 def _finish_from_checkpoint(ckpt: Path, max_steps: int, paths: rundir.RunPaths, rc: RunControl, log: Any) -> int:
@@ -235,11 +293,14 @@ def _finish_from_checkpoint(ckpt: Path, max_steps: int, paths: rundir.RunPaths, 
 
 
 def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log: Any, resume: bool,
-           cleanup: contextlib.ExitStack) -> int:
+           cleanup: contextlib.ExitStack, w: ranks.World | None = None) -> int:
+    w = w or ranks.World(0, 1)
     ckpt = rundir.newest_complete_checkpoint(paths.root) if resume else None
     if ckpt is not None:
         checkpoints.verify(ckpt)  # one clear line about a damaged file, not a loader traceback later
         if checkpoints.step_of(ckpt) >= cfg.training.max_steps:
+            if not w.is_main:
+                return 0
             return _finish_from_checkpoint(ckpt, cfg.training.max_steps, paths, rc, log)
     data_dir, train, val = read_data(cfg, log)
     if cfg.training.eval_every_steps and not val:
@@ -259,12 +320,14 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
         torch.set_num_threads(cfg.device.num_threads)
     log(f"device {choice.device}, precision {choice.precision}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads")
-    sampler = ResourceSampler(rc.events, choice.device)
-    sampler.start()
-    cleanup.callback(sampler.stop)
-    callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit)
+    if w.is_main:
+        sampler = ResourceSampler(rc.events, choice.device)
+        sampler.start()
+        cleanup.callback(sampler.stop)
+    callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit, w)
     t0 = time.monotonic()
-    source = pin_base_model(cfg, paths, resume, log, choice.precision)
+    # Ranks read the base model the launcher pinned; building it N times at once would race.
+    source = pin_base_model(cfg, paths, resume or w.distributed, log, choice.precision)
     trainer = build_trainer(cfg, paths.root, choice, [callback, *mps.callbacks(cfg.device, choice.device)], log,
                             train, val, source)
     callback.trainer = trainer
@@ -283,7 +346,7 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
         pass
     step = trainer.state.global_step
     rc.set_progress(step, trainer.state.max_steps)
-    save_final(trainer, paths.final)
+    save_final(trainer, paths.final, w)
     log(f"final adapter saved to {paths.final}")
     rc.set_state(protocol.FINISHED if step >= trainer.state.max_steps else protocol.STOPPED)
     return 0

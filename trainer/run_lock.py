@@ -42,10 +42,11 @@ def inherited_or_acquire(run_dir: Path) -> int:
     if raw is not None:
         try:
             fd = int(raw)
-            os.fstat(fd)
-            return fd
+            held, lock = os.fstat(fd), os.stat(run_dir / LOCK)
+            if (held.st_dev, held.st_ino) == (lock.st_dev, lock.st_ino):
+                return fd
         except (ValueError, OSError):
-            pass  # not usable (a stale variable in the environment): lock for ourselves
+            pass  # a variable that outlived its descriptor (or names another file): lock for ourselves
     return acquire(run_dir)
 
 
