@@ -75,17 +75,45 @@ def _v(m: Any) -> str:
 
 
 def table_rows(report: dict[str, Any]) -> list[tuple[list[str], bool | None]]:
-    rows = [slice_row("overall", report.get("overall") or {})]
+    make = ab_slice_row if is_ab(report) else slice_row
+    rows = [make("overall", report.get("overall") or {})]
     slices = report.get("slices") or {}
     for group, members in slices.items():
         if isinstance(members, dict):
             for name, s in members.items():
                 if isinstance(s, dict):
-                    rows.append(slice_row(f"{group}={name}", s))
+                    rows.append(make(f"{group}={name}", s))
     return rows
 
 
+AB_COLUMNS = ("slice", "prompts", "win rate [95% CI]", "Δ win−loss [95% CI]", "sig", "length-controlled [95% CI]",
+              "W/T/L", "consistent", "tokens base→tuned")
+
+
+def is_ab(report: dict[str, Any]) -> bool:
+    """A judged A/B report (`eval --ab`) rather than a preference-accuracy one."""
+    return report.get("kind") == "ab"
+
+
+def ab_slice_row(label: str, s: dict[str, Any]) -> tuple[list[str], bool | None]:
+    diff, wtl, lens = s.get("diff") or {}, s.get("win_tie_loss") or {}, s.get("mean_len") or {}
+    sig = diff.get("significant")
+    pc = s.get("position_consistency") or {}
+    row = [label, str(s.get("n", "–")), metric(s.get("win_rate")), _signed(diff),
+           "yes" if sig else ("no" if sig is False else "–"), metric(s.get("lc_win_rate")),
+           f"{wtl.get('win', '–')}/{wtl.get('tie', '–')}/{wtl.get('loss', '–')}",
+           f"{100 * pc['value']:.0f}%" if isinstance(pc.get("value"), int | float) else "–",
+           f"{_v1(lens.get('base'))} → {_v1(lens.get('tuned'))}"]
+    return row, sig if isinstance(sig, bool) else None
+
+
+def _v1(m: Any) -> str:
+    return f"{m['value']:.1f}" if isinstance(m, dict) and isinstance(m.get("value"), int | float) else "–"
+
+
 def headline(report: dict[str, Any]) -> str:
+    if is_ab(report):
+        return str((report.get("verdict") or {}).get("text") or report.get("name"))
     sha = report.get("manifest_sha256")
     return (f"{report.get('name')}: {report.get('checkpoint')} on {report.get('split')} · {report.get('n_pairs')} pairs · "
             f"β={report.get('beta')} · seed {report.get('seed')}" + (f" · manifest {sha[:12]}" if sha else ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,16 +19,20 @@ def resample_means(columns: dict[str, np.ndarray], n_resamples: int, seed: int,
     being measured on the same pairs. Drawn in chunks to bound memory on large splits.
     """
     n = len(next(iter(columns.values())))
+    out = {k: np.empty(n_resamples) for k in columns}
+    for s, idx in resample_indices(n, n_resamples, seed, chunk):
+        for k, col in columns.items():
+            out[k][s: s + len(idx)] = np.asarray(col, dtype=np.float64)[idx].mean(axis=1)
+    return out
+
+
+def resample_indices(n: int, n_resamples: int, seed: int, chunk: int = 256) -> Iterator[tuple[int, np.ndarray]]:
+    """(offset, index block of shape (m, n)) for n_resamples draws of n indices with replacement."""
     if n == 0:
         raise ValueError("cannot bootstrap an empty sample")
     rng = np.random.default_rng(seed)
-    out = {k: np.empty(n_resamples) for k in columns}
     for s in range(0, n_resamples, chunk):
-        m = min(chunk, n_resamples - s)
-        idx = rng.integers(0, n, size=(m, n))
-        for k, col in columns.items():
-            out[k][s: s + m] = np.asarray(col, dtype=np.float64)[idx].mean(axis=1)
-    return out
+        yield s, rng.integers(0, n, size=(min(chunk, n_resamples - s), n))
 
 
 def percentile_ci(draws: np.ndarray, level: float = LEVEL) -> tuple[float, float]:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from trainer.evaluation.bootstrap import DEFAULT_RESAMPLES
 
@@ -32,8 +33,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path, help="run directory")
     p.add_argument("--checkpoint", help="final, a step number, or checkpoint-N (default: final, else the newest "
                                         "complete checkpoint)")
-    p.add_argument("--split", default="test", help="test | val | train | golden (next to the run's data.path) "
-                                                   "or a path to a JSONL split (default: test)")
+    p.add_argument("--split", help="test | val | train | golden (next to the run's data.path) "
+                                   "or a path to a JSONL split (default: test; with --ab: golden)")
     p.add_argument("--limit", type=_positive, help="score only the first N pairs")
     p.add_argument("--name", help="report name: RUN_DIR/eval/NAME.json and .md (default: CHECKPOINT-SPLIT-TIME)")
     p.add_argument("--progress-json", action="store_true", help="JSON lines on stdout: progress, then done")
@@ -50,7 +51,41 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive, help="CPU threads (default: the run's device.num_threads, "
                                                     "else the number of idle cores)")
     p.add_argument("--no-event", action="store_true", help="do not append an eval event to the run's events.jsonl")
+    ab = p.add_argument_group("A/B against the base (--ab)", "generate an answer from base and tuned for every "
+                              "prompt and judge each pair in both orders")
+    ab.add_argument("--ab", action="store_true", help="judged A/B win rate instead of preference accuracy")
+    ab.add_argument("--judge", help="golden (default) | rm:PATH_OR_ID | lm:PATH_OR_ID | http:URL")
+    ab.add_argument("--judge-config", help="YAML file with the judge block (spec, model, timeout_s, retries, "
+                                           "concurrency, api_key_env, prompts: {lang: FILE}, ...)")
+    ab.add_argument("--judge-model", help="http: the served model name")
+    ab.add_argument("--judge-timeout", type=float, help="http: seconds per request (default 60)")
+    ab.add_argument("--judge-retries", type=_non_negative, help="http: retries after a timeout or 429/5xx (default 2)")
+    ab.add_argument("--judge-concurrency", type=_positive, help="http: requests in flight at most (default 4)")
+    ab.add_argument("--judge-key-env", help="http: environment variable holding the API key (default OPENAI_API_KEY)")
+    ab.add_argument("--samples", type=_non_negative, default=0,
+                    help="sampled answers per prompt on top of the greedy one (default 0)")
+    ab.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default 0.7)")
     return p
+
+
+def _ab_options(args: argparse.Namespace) -> Any:
+    from trainer.evaluation.ab.generation import Decoding
+    from trainer.evaluation.ab.judges import config_spec
+    from trainer.evaluation.ab.runner import ABOptions
+
+    if args.temperature <= 0:
+        raise ValueError(f"--temperature: must be > 0, got {args.temperature}")
+    overrides = {"model": args.judge_model, "timeout_s": args.judge_timeout, "retries": args.judge_retries,
+                 "concurrency": args.judge_concurrency, "api_key_env": args.judge_key_env}
+    return ABOptions(run_dir=args.run_dir, checkpoint=args.checkpoint, split=args.split or "golden",
+                     limit=args.limit, name=args.name,
+                     judge=args.judge or config_spec(args.judge_config) or "golden",
+                     judge_config=args.judge_config, judge_overrides=overrides,
+                     decoding=Decoding(max_new_tokens=args.max_new_tokens, samples=args.samples,
+                                       temperature=args.temperature, seed=args.seed),
+                     seed=args.seed, resamples=args.resamples, max_batch_tokens=args.max_batch_tokens,
+                     device=args.device, precision=args.precision, threads=args.threads,
+                     record_event=not args.no_event)
 
 
 def make_compare_parser() -> argparse.ArgumentParser:
@@ -85,13 +120,12 @@ def cmd_eval(argv: list[str]) -> int:
     args = make_parser().parse_args(argv)
     progress = Progress(json_mode=args.progress_json)
     try:
-        from trainer.evaluation.runner import EvalOptions, evaluate
+        if args.ab:
+            from trainer.evaluation.ab.runner import evaluate_ab
 
-        opts = EvalOptions(run_dir=args.run_dir, checkpoint=args.checkpoint, split=args.split, limit=args.limit,
-                           name=args.name, generations=args.generations, max_new_tokens=args.max_new_tokens,
-                           seed=args.seed, resamples=args.resamples, max_batch_tokens=args.max_batch_tokens,
-                           device=args.device, precision=args.precision, threads=args.threads, record_event=not args.no_event)
-        path = evaluate(opts, progress)
+            path = evaluate_ab(_ab_options(args), progress)
+        else:
+            path = _evaluate_accuracy(args, progress)
     except (ConfigError, CheckpointError, PairsError, ValueError, RuntimeError) as e:
         progress.error(str(e))
         return 2
@@ -104,8 +138,20 @@ def cmd_eval(argv: list[str]) -> int:
     progress.done(str(path))
     if not args.progress_json:
         print(path)
-        print(path.with_suffix(".md").read_text(encoding="utf-8").split("## Overall")[0].rstrip())
+        md = path.with_suffix(".md").read_text(encoding="utf-8")
+        print(md.split("## Overall")[0].rstrip() if not args.ab else md.split("## By")[0].rstrip())
     return 0
+
+
+def _evaluate_accuracy(args: argparse.Namespace, progress: Any) -> Path:
+    from trainer.evaluation.runner import EvalOptions, evaluate
+
+    opts = EvalOptions(run_dir=args.run_dir, checkpoint=args.checkpoint, split=args.split or "test", limit=args.limit,
+                       name=args.name, generations=args.generations, max_new_tokens=args.max_new_tokens,
+                       seed=args.seed, resamples=args.resamples, max_batch_tokens=args.max_batch_tokens,
+                       device=args.device, precision=args.precision, threads=args.threads,
+                       record_event=not args.no_event)
+    return evaluate(opts, progress)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,9 +54,39 @@ def _ci_from_report_cis(ma: dict[str, Any], mb: dict[str, Any]) -> tuple[list[fl
     return [d - 1.96 * se, d + 1.96 * se], "normal approximation from the reports' CIs"
 
 
+# A/B reports (kind "ab"): the sidecar has one row per answer pair; compared per prompt (see _ab_rows).
+AB_METRICS = (("win rate", ("win_rate",), "score"),
+              ("tuned − base (win − loss)", ("diff",), "diff"),
+              ("length-controlled win rate", ("lc_win_rate",), "_none"),
+              ("position-consistent", ("position_consistency",), "consistent"))
+
+
+def _ab_rows(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Per-prompt rows (mean over its judged samples) from an A/B sidecar, errors left out as in the report."""
+    if rows is None:
+        return None
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("score") is not None:
+            by.setdefault(str(r["id"]), []).append(r)
+    out = []
+    for pid, rs in by.items():
+        score = float(np.mean([r["score"] for r in rs]))
+        out.append({"id": pid, "lang": rs[0].get("lang"), "domain": rs[0].get("domain"), "score": score,
+                    "diff": 2 * score - 1, "consistent": float(np.mean([bool(r["consistent"]) for r in rs]))})
+    return out
+
+
 def compare(a_path: Path, b_path: Path, seed: int = 1234) -> dict[str, Any]:
     a, b = reportmod.load(a_path), reportmod.load(b_path)
     a_rows, b_rows = reportmod.load_pairs(a, a_path), reportmod.load_pairs(b, b_path)
+    ab = a.get("kind") == "ab"
+    if ab != (b.get("kind") == "ab"):
+        raise ValueError(f"{a_path if ab else b_path} is an A/B report and the other an accuracy report: "
+                         "compare reports of one kind")
+    metrics = AB_METRICS if ab else METRICS
+    if ab:
+        a_rows, b_rows = _ab_rows(a_rows), _ab_rows(b_rows)
     groups: list[tuple[str, str | None, str | None, dict[str, Any], dict[str, Any]]] = [
         ("overall", None, None, a["overall"], b["overall"])]
     for key, vals in a["slices"].items():
@@ -66,7 +96,7 @@ def compare(a_path: Path, b_path: Path, seed: int = 1234) -> dict[str, Any]:
                 groups.append((f"{key}={val}", key, val, sa, sb))
     rows = []
     for label, key, val, sa, sb in groups:
-        for mlabel, path, col in METRICS:
+        for mlabel, path, col in metrics:
             ma, mb = _get(sa, path), _get(sb, path)
             if ma is None or mb is None:
                 continue
@@ -81,6 +111,9 @@ def compare(a_path: Path, b_path: Path, seed: int = 1234) -> dict[str, Any]:
     warnings = [] if same_data and a.get("split") == b.get("split") else [
         f"the reports were computed on different data ({a.get('split')} vs {b.get('split')}, "
         "different manifest or split hash): differences mix model and data"]
+    if ab and a.get("judge", {}).get("label") != b.get("judge", {}).get("label"):
+        warnings.append(f"different judges ({a.get('judge', {}).get('label')} vs {b.get('judge', {}).get('label')}): "
+                        "differences mix model and judge")
     return {"a": str(a_path), "b": str(b_path), "a_name": a.get("name"), "b_name": b.get("name"),
             "rows": rows, "warnings": warnings}
 

@@ -99,15 +99,26 @@ def _parse_line(line: str, where: str, default_id: str) -> EvalPair:
     return parse_record(obj, where, default_id)
 
 
+def _decode(raw: bytes, where: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PairsError(f"{where}: not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1}); "
+                         "a split is a JSONL file") from None
+    return text
+
+
 def load_pairs(path: Path, limit: int | None = None) -> list[EvalPair]:
     """Every record of a split JSONL (blank lines skipped); the first bad line stops with file:line."""
     pairs: list[EvalPair] = []
     seen: dict[str, int] = {}
     try:
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+        # Bytes, decoded per line: a binary or mis-encoded file is an error naming its line, not a traceback.
+        with open(path, "rb") as f:
+            for lineno, raw in enumerate(f, 1):
                 if limit is not None and len(pairs) >= limit:
                     break
+                line = _decode(raw, f"{path}:{lineno}")
                 if not line.strip():
                     continue
                 pair = _parse_line(line, f"{path}:{lineno}", f"{path.stem}:{lineno}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,15 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write(report: dict[str, Any], pair_rows: list[dict[str, Any]], eval_dir: Path, name: str) -> Path:
+def write(report: dict[str, Any], pair_rows: list[dict[str, Any]], eval_dir: Path, name: str,
+          render: Callable[[dict[str, Any]], str] | None = None) -> Path:
     """Write <name>.json, <name>.md and <name>.pairs.jsonl; the JSON goes last, so its presence means done."""
     eval_dir.mkdir(parents=True, exist_ok=True)
     json_path = eval_dir / f"{name}.json"
     pairs_path = eval_dir / f"{name}{PAIRS_SUFFIX}"
     report = {**report, "report_path": str(json_path), "pairs_path": str(pairs_path)}
     _atomic_write(pairs_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in pair_rows))
-    _atomic_write(eval_dir / f"{name}.md", render_markdown(report))
+    _atomic_write(eval_dir / f"{name}.md", (render or render_markdown)(report))
     _atomic_write(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return json_path
 

@@ -18,6 +18,7 @@ from trainer import config as cfgmod
 from trainer import curves as curvesmod
 from trainer import protocol, rundir
 from trainer.evaluation import report as reportmod
+from trainer.evaluation.ab import report_ab
 
 FINAL_METRICS = ("loss", "rewards/accuracies", "rewards/margins", "rewards/chosen", "rewards/rejected",
                  "learning_rate", "grad_norm", "epoch")
@@ -93,11 +94,15 @@ def _eval_section(run_dir: Path) -> list[str]:
     lines += ["Held-out preference accuracy of the tuned model (implicit reward) against its base, 95% bootstrap CIs; "
               "tuned − base is the A/B difference (* : its CI excludes 0).", "",
               "| report | split | checkpoint | pairs | base acc | tuned acc | tuned − base |", "|---|---|---|---:|---:|---:|---:|"]
+    ab_reports: list[dict[str, Any]] = []
     for path in sorted(reports):
         try:
             r = reportmod.load(path)
         except ValueError as e:
             lines.append(f"| {path.name} | unreadable: {e} | | | | | |")
+            continue
+        if report_ab.is_ab(r):
+            ab_reports.append(r)
             continue
         ov = r["overall"]
         d = ov["diff"]
@@ -105,7 +110,19 @@ def _eval_section(run_dir: Path) -> list[str]:
         lines.append(f"| {r.get('name', path.stem)} | {r.get('split')} | {r.get('checkpoint')} | {r['n_pairs']} | "
                      f"{reportmod._pct(ov['base']['accuracy'])} | {reportmod._pct(ov['tuned']['accuracy'])} | "
                      f"{100 * d['value']:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]{' *' if d.get('significant') else ''} |")
-    return [*lines, ""]
+    return [*lines, "", *_ab_section(ab_reports)]
+
+
+def _ab_section(reports: list[dict[str, Any]]) -> list[str]:
+    """Judged A/B reports: the verdict line of each, then its overall row (win rates with 95% CIs)."""
+    if not reports:
+        return []
+    lines = ["### A/B against the base (judged answers)", ""]
+    for r in reports:
+        lines += [f"- `{r.get('name')}` ({r.get('checkpoint')}, judge {r['judge']['label']}): {r['verdict']['text']}"]
+    lines += ["", "| report | " + report_ab.HEADER.removeprefix("| slice | "),
+              *(report_ab.row(str(r.get("name")), r["overall"]) for r in reports), ""]
+    return lines
 
 
 def render(run_dir: Path, cfg: cfgmod.TrainConfig, export: dict[str, Any]) -> str:

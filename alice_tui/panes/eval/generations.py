@@ -54,7 +54,9 @@ class GenerationsPager(Vertical, can_focus=True):
                 self.query_one(wid, Static).update("")
             return
         g = self.items[self.index]
-        self.query_one("#gen-pos", Static).update(f"generation {self.index + 1} of {len(self.items)} · id {g.get('id', '–')} · ←/→ page")
+        verdict = f" · judge: tuned {g['verdict']}" if g.get("verdict") else ""  # A/B reports carry a verdict
+        self.query_one("#gen-pos", Static).update(
+            f"generation {self.index + 1} of {len(self.items)} · id {g.get('id', '–')}{verdict} · ←/→ page")
         self.query_one("#gen-prompt-text", Static).update(Text.assemble(("prompt  ", "bold"), str(g.get("prompt", ""))))
         self.query_one("#gen-base", Static).update(str(g.get("base", "")))
         self.query_one("#gen-tuned", Static).update(str(g.get("tuned", "")))

@@ -106,10 +106,13 @@ class EvalPane(Vertical, can_focus=True):
         self.report = report
         self.query_one("#eval-headline", Static).update(Text(eval_report.headline(report), style="bold"))
         table = self.query_one("#eval-table", DataTable)
-        table.clear()
+        ab = eval_report.is_ab(report)
+        table.clear(columns=True)
+        table.add_columns(*(eval_report.AB_COLUMNS if ab else eval_report.COLUMNS))
+        delta = 3 if ab else 4  # the tuned − base column
         for row, sig in eval_report.table_rows(report):
-            style = "bold green" if sig and not row[4].startswith("-") else "bold red" if sig else ""
-            table.add_row(*(Text(c, style=style if i == 4 else "") for i, c in enumerate(row)))
+            style = "bold green" if sig and not row[delta].startswith("-") else "bold red" if sig else ""
+            table.add_row(*(Text(c, style=style if i == delta else "") for i, c in enumerate(row)))
         self.query_one(GenerationsPager).show(report.get("generations") or [])
 
     def action_open_report(self) -> None:
@@ -124,7 +127,7 @@ class EvalPane(Vertical, can_focus=True):
                              lambda c: self.show_report(Path(c)) if c else None)
 
     # ---- running an evaluation -------------------------------------------------------------
-    def action_evaluate(self) -> None:
+    def action_evaluate(self, ab: bool = False) -> None:
         if self.run_dir is None:
             self.app.notify("no run selected: pick one on the Runs pane (4) and press e", severity="warning")
             return
@@ -141,19 +144,22 @@ class EvalPane(Vertical, can_focus=True):
             return
         split = str(self.query_one("#eval-split", Select).value)
         self.running = True
-        self.query_one("#eval-progress", Static).update(Text(f"evaluating {ckpt} on {split} …", style="yellow"))
-        self._evaluate(self.run_dir, str(ckpt), split)
+        what = "A/B (golden judge) of" if ab else "evaluating"
+        self.query_one("#eval-progress", Static).update(Text(f"{what} {ckpt} on {split} …", style="yellow"))
+        self._evaluate(self.run_dir, str(ckpt), split, ab)
 
     def action_cancel(self) -> None:
         if self.running:
             self.workers.cancel_group(self, "evaluate")
 
     @work(thread=True, exclusive=True, group="evaluate", exit_on_error=False)
-    def _evaluate(self, run_dir: Path, ckpt: str, split: str) -> None:
+    def _evaluate(self, run_dir: Path, ckpt: str, split: str, ab: bool = False) -> None:
         worker = get_current_worker()
         last: dict[str, Any] = {}
         output: list[str] = []
         cmd = subprocess_lines.eval_command(run_dir, eval_report.checkpoint_arg(ckpt), split)
+        if ab:
+            cmd.append("--ab")
         for obj in subprocess_lines.run_json_lines(cmd, lambda: worker.is_cancelled):
             event = obj.get("event")
             if event == "progress":
