@@ -173,3 +173,17 @@ def test_unused_params_follow_the_chosen_loss() -> None:
 def test_readme_loss_table_is_the_tables() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert lt.reference_markdown() in readme, "README loss table is stale: paste trainer.loss_table.reference_markdown()"
+
+
+@pytest.mark.slow
+def test_mpo_trains_through_the_trainer_process(data_dir: Path, tmp_path: Path) -> None:
+    """The multi-loss survives the run dir's config snapshot and the real `python -m trainer` path."""
+    from trainer import protocol, rundir
+
+    names, weights = lt.EXAMPLE_COMBINATIONS[0]
+    cfg = _config(data_dir, tmp_path / "runs", {"loss_type": list(names), "loss_weights": list(weights)})
+    run_dir = fx.new_run(dataclasses.replace(cfg, training=dataclasses.replace(cfg.training, max_steps=2)))
+    res = fx.run_trainer(run_dir, timeout=240)
+    assert res.returncode == 0, res.stdout.decode()[-3000:]
+    assert [e["step"] for e in fx.events(run_dir, protocol.STEP)] == [1, 2]
+    assert cfgmod.load(run_dir / rundir.CONFIG).dpo.loss_type == list(names)
