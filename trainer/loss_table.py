@@ -24,7 +24,7 @@ NEUTRAL: dict[str, Any] = {LABEL_SMOOTHING: 0.0, DISCOPOP_TAU: 0.05, LD_ALPHA: N
 F_DIVERGENCES = ("reverse_kl", "forward_kl", "js_divergence", "alpha_divergence")
 _REFUSED_BY_TRL = (USE_WEIGHTING, F_DIVERGENCE)
 
-# Both read every loss's log-probabilities; neither changes which loss is computed.
+# What every pairwise loss reads: beta scales its margin, ld_alpha and use_weighting act on its log-probabilities.
 _SHARED = frozenset({BETA, LD_ALPHA, USE_WEIGHTING})
 # TRL: only the losses built on the chosen-minus-rejected score take a non-default f-divergence.
 _F_DIV = frozenset({F_DIVERGENCE})
