@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from trainer import protocol  # light: the command list, shared with the trainer's control server
+
 
 def _exec_module(module: str, argv: list[str]) -> int:
     """Hand over to a heavy module in a fresh interpreter (keeps this process free of torch)."""
@@ -45,7 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("ctl", help="send a control command to a running trainer")
     c.add_argument("run_dir", type=Path)
-    c.add_argument("action", choices=["status", "pause", "resume", "checkpoint", "stop"])
+    c.add_argument("action", choices=protocol.CONTROL_COMMANDS)
 
     ls = sub.add_parser("runs", help="list run directories with their state")
     ls.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from trainer import config as cfgmod
+from trainer import loss_table
 
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # (title, path prefix, explicit paths) — training is split so batching reads apart from schedule.
@@ -52,7 +53,7 @@ def grouped_specs() -> list[tuple[str, list[cfgmod.FieldSpec]]]:
 def to_text(spec: cfgmod.FieldSpec, value: Any) -> str:
     if value is None:
         return ""
-    if spec.type_name == "list[str]" and isinstance(value, list):
+    if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if spec.type_name == "bool" and isinstance(value, bool):
         return "true" if value else "false"
@@ -64,17 +65,31 @@ def parse_text(spec: cfgmod.FieldSpec, text: str) -> Any:
     text = text.strip()
     if not text:
         return None
-    if spec.type_name == "list[str]":
-        return [part.strip() for part in text.split(",") if part.strip()]
+    if spec.type_name.startswith("list[") or spec.type_name.endswith(" or list[str]"):
+        if text.startswith("["):  # YAML's own list syntax, as in the config file
+            return _yaml_or_text(text)
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if spec.type_name == "list[float]":
+            return [_number(p) for p in parts]
+        return parts[0] if spec.type_name.endswith(" or list[str]") and len(parts) == 1 else parts
     if spec.type_name == "str":
         return None if (spec.optional and text == "null") else text
     if spec.type_name in ("int", "float"):
-        # YAML 1.1 reads 5e-06 (no dot) as a string; Python's own parsers read it as people mean it.
-        for conv in (int, float):
-            try:
-                return conv(text)
-            except ValueError:
-                pass
+        return _number(text)
+    return _yaml_or_text(text)
+
+
+def _number(text: str) -> Any:
+    # YAML 1.1 reads 5e-06 (no dot) as a string; Python's own parsers read it as people mean it.
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return _yaml_or_text(text)
+
+
+def _yaml_or_text(text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError:
@@ -132,6 +147,14 @@ class FormModel:
                 node = node.setdefault(p, {})
             node[leaf] = value
         return data
+
+    def unused_fields(self) -> set[str]:
+        """Paths of the DPO fields the loss now typed never reads (the table's answer), for the form to dim."""
+        loss_type = parse_text(self.spec("dpo.loss_type"), self.texts.get("dpo.loss_type", ""))
+        if not isinstance(loss_type, str | list):
+            return set()
+        f_div = self.texts.get("dpo.f_divergence_type", "").strip()
+        return {f"dpo.{name}" for name in loss_table.unused_params(loss_type, f_div)}
 
     def validate(self) -> tuple[cfgmod.TrainConfig | None, dict[str, str]]:
         """The config if valid, else the schema's message per field path ('' for whole-file problems)."""

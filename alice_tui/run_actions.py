@@ -16,7 +16,7 @@ def start_run(app: AliceApp) -> None:
     """Start a detached trainer on the Config pane's current config, after a confirmation."""
     from alice_tui.panes.config import ConfigPane
     from trainer import config as cfgmod
-    from trainer import launch, paths, run_lock, start_checks
+    from trainer import launch, loss_table, paths, run_lock, start_checks
 
     app.mount_deferred()
     pane = app.query_one(ConfigPane)
@@ -46,7 +46,7 @@ def start_run(app: AliceApp) -> None:
     app.push_screen(ConfirmScreen(
         f"Start a run of {cfg.name}?",
         f"Config {pane.path}{unsaved}: {cfg.model.name_or_path}, {cfg.training.max_steps} steps, "
-        f"{cfg.dpo.loss_type} β={cfg.dpo.beta}. The trainer runs detached; quitting the console leaves it running.",
+        f"{'+'.join(loss_table.names_of(cfg.dpo.loss_type))} β={cfg.dpo.beta}. The trainer runs detached; quitting the console leaves it running.",
         yes="Start"), answered)
 
 

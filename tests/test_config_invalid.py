@@ -21,7 +21,7 @@ BAD = [
     ({"training": {"group_by_length": "yes"}}, "training.group_by_length", "true or false"),
     ({"dpo": {"loss_type": "kto"}}, "dpo.loss_type", "sigmoid"),
     ({"dpo": {"beta": 0}}, "dpo.beta", "> 0.0"),
-    ({"dpo": {"label_smoothing": 0.1, "loss_type": "ipo"}}, "dpo.label_smoothing", "sigmoid"),
+    ({"dpo": {"label_smoothing": 0.1, "loss_type": "ipo"}}, "dpo.label_smoothing", "not used by loss_type ipo"),
     ({"dpo": {"max_length": 8}}, "dpo.max_length", ">= 16"),
     ({"lora": {"r": 0}}, "lora.r", ">= 1"),
     ({"lora": {"dropout": 1.0}}, "lora.dropout", "< 1.0"),

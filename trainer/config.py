@@ -19,9 +19,10 @@ from typing import Any
 
 import yaml
 
+from trainer import loss_table as lt
 from trainer import reporting
 
-LOSS_TYPES = ("sigmoid", "ipo", "hinge", "robust", "exo_pair", "bco_pair", "apo_zero", "apo_down")
+LOSS_TYPES = lt.NAMES
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
@@ -31,10 +32,15 @@ DIST_BACKENDS = ("auto", "nccl", "gloo")
 
 
 def _f(default: Any, help: str, *, choices: tuple[str, ...] | None = None, min: float | None = None,
-       max: float | None = None, min_exclusive: bool = False, max_exclusive: bool = False) -> Any:
-    """A dataclass field with the metadata the validator, the CLI and the console form read."""
+       max: float | None = None, min_exclusive: bool = False, max_exclusive: bool = False,
+       check: Any = None) -> Any:
+    """A dataclass field with the metadata the validator, the CLI and the console form read.
+
+    `check(path, value) -> (value, message or None)` replaces the generic leaf check for a field
+    whose shape the generic one cannot judge (a loss name or a list of them).
+    """
     meta = {"help": help, "choices": choices, "min": min, "max": max,
-            "min_exclusive": min_exclusive, "max_exclusive": max_exclusive}
+            "min_exclusive": min_exclusive, "max_exclusive": max_exclusive, "check": check}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -70,11 +76,29 @@ class LoraConfig:
 
 @dataclass
 class DpoConfig:
-    loss_type: str = _f("sigmoid", "Preference loss: sigmoid = DPO, ipo = IPO (both use the adapter-disabled base as reference)",
-                        choices=LOSS_TYPES)
-    beta: float = _f(0.1, "Strength of the pull towards the reference model", min=0.0, min_exclusive=True, max=10.0)
-    label_smoothing: float = _f(0.0, "Label smoothing for noisy preferences (sigmoid loss only)", min=0.0, max=0.5,
-                                max_exclusive=True)
+    # Which of these each loss reads, and its own ranges, is trainer/loss_table.py's data.
+    loss_type: str | list[str] = _f("sigmoid", lt.loss_type_help(), choices=LOSS_TYPES,  # noqa: RUF009
+                                    check=lt.check_loss_type)
+    loss_weights: list[float] | None = _f(  # noqa: RUF009
+        None, "One weight per loss_type entry for a multi-loss, e.g. [0.8, 0.2, 1.0] for MPO (null: all 1.0)",
+        check=lt.check_loss_weights)
+    beta: float = _f(0.1, lt.help_for(lt.BETA, "Strength of the pull towards the reference model, the "
+                                               "adapter-disabled base"), min=0.0, min_exclusive=True, max=10.0)
+    label_smoothing: float = _f(0.0, lt.help_for(lt.LABEL_SMOOTHING, "Share of preference labels taken as flipped "
+                                                 "(robust, aot) or EXO's epsilon (exo_pair: required > 0, paper: "
+                                                 "1e-3)"), min=0.0, max=0.5, max_exclusive=True)
+    discopop_tau: float = _f(0.05, lt.help_for(lt.DISCOPOP_TAU, "DiscoPOP temperature of the log-ratio "
+                                               "modulation (paper: 0.05)"), min=0.0, min_exclusive=True)
+    ld_alpha: float | None = _f(None, lt.help_for(lt.LD_ALPHA, "LD-DPO: weight of the tokens past the shorter "
+                                                  "response's length (1: no down-weighting, 0: masked; null: off)"),
+                                min=0.0, max=1.0)
+    use_weighting: bool = _f(False, lt.help_for(lt.USE_WEIGHTING, "WPO: weight each pair by the policy's "
+                                                "length-normalised probabilities of both responses"))
+    f_divergence_type: str = _f("reverse_kl", lt.help_for(lt.F_DIVERGENCE, "f-DPO: divergence regularising policy "
+                                                          "against reference (reverse_kl is standard DPO)"),
+                                choices=lt.F_DIVERGENCES)
+    f_alpha_divergence_coef: float = _f(0.5, "alpha of the alpha-divergence (only with f_divergence_type "
+                                             "alpha_divergence)")
     max_length: int = _f(1024, "Truncate prompt+response to this many tokens", min=16, max=131072)
     precompute_ref_log_probs: bool = _f(False, "Compute reference log-probs once before training (saves a forward per step)")
 
@@ -200,8 +224,10 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 
 
 def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
     if typing.get_origin(tp) is list:
-        return "list[str]"
+        return f"list[{_type_name(typing.get_args(tp)[0])}]"
     return getattr(tp, "__name__", str(tp))
 
 
@@ -290,7 +316,12 @@ def _build(cls: type, data: Any, prefix: str, errors: list[FieldError]) -> Any:
         if dataclasses.is_dataclass(tp):
             kwargs[f.name] = _build(tp, data[f.name], f"{prefix}{f.name}.", errors)  # type: ignore[arg-type]
         else:
-            value, err = _check_leaf(f"{prefix}{f.name}", data[f.name], tp, f.metadata)
+            path, check = f"{prefix}{f.name}", f.metadata.get("check")
+            if check is not None:
+                value, message = check(path, data[f.name])
+                err = FieldError(path, message) if message else None
+            else:
+                value, err = _check_leaf(path, data[f.name], tp, f.metadata)
             if err:
                 errors.append(err)
             else:
@@ -312,8 +343,7 @@ def _cross_checks(cfg: TrainConfig) -> list[FieldError]:
     if cfg.device.device in ("cpu", "mps") and cfg.device.precision in ("bf16", "fp16"):
         errors.append(FieldError("device.precision",
                                  f"{cfg.device.precision} is not supported for training on {cfg.device.device} (use fp32 or auto)"))
-    if cfg.dpo.label_smoothing and cfg.dpo.loss_type != "sigmoid":
-        errors.append(FieldError("dpo.label_smoothing", "only applies to loss_type sigmoid"))
+    errors.extend(FieldError(f"dpo.{name}", message) for name, message in lt.cross_check(cfg.dpo))
     if cfg.distributed.num_processes > 1 and cfg.device.device == "mps":
         errors.append(FieldError("distributed.num_processes", "must be 1 on mps (one GPU, no collective backend)"))
     if cfg.distributed.backend == "nccl" and cfg.device.device in ("cpu", "mps"):

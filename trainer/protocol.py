@@ -11,7 +11,11 @@ from typing import Any
 
 MAX_LINE_BYTES = 64 * 1024
 
-COMMANDS = ("status", "pause", "resume", "checkpoint", "stop", "subscribe")
+# One request, one reply: what `alice-tui ctl` offers (its choices are this tuple) and the console sends.
+CONTROL_COMMANDS = ("status", "pause", "resume", "checkpoint", "stop")
+# Streams events until the client goes away, so it is no `ctl` action.
+SUBSCRIBE = "subscribe"
+COMMANDS = (*CONTROL_COMMANDS, SUBSCRIBE)
 
 # Event types (every event has seq, t, type).
 STATE = "state"

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from trainer import checkpoints, faults, launch, protocol, ranks, reporting, run_lock, rundir
+from trainer import checkpoints, faults, launch, loss_table, protocol, ranks, reporting, run_lock, rundir
 from trainer import config as cfgmod
 from trainer import device as devmod  # first: sets PYTORCH_ENABLE_MPS_FALLBACK before torch loads
 from trainer.control import RunControl
@@ -53,8 +53,11 @@ def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.Devi
         # by it too: HF's rotation knows nothing of COMPLETE markers.
         save_strategy="no", save_total_limit=None, disable_tqdm=True,
         report_to=reporting.trl_report_to(t.report_to, run_dir),
-        loss_type=[d.loss_type], beta=d.beta, label_smoothing=d.label_smoothing, max_length=d.max_length,
-        precompute_ref_log_probs=d.precompute_ref_log_probs,
+        loss_type=loss_table.names_of(d.loss_type), loss_weights=d.loss_weights, beta=d.beta,
+        label_smoothing=d.label_smoothing, discopop_tau=d.discopop_tau, ld_alpha=d.ld_alpha,
+        use_weighting=d.use_weighting, f_divergence_type=d.f_divergence_type,
+        f_alpha_divergence_coef=d.f_alpha_divergence_coef,
+        max_length=d.max_length, precompute_ref_log_probs=d.precompute_ref_log_probs,
         # Multi-rank only (ignored by one process): how long a collective may wait, and which backend.
         ddp_timeout=cfg.distributed.collective_timeout_s,
         ddp_backend=None if cfg.distributed.backend == "auto" else cfg.distributed.backend,

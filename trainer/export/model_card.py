@@ -16,7 +16,7 @@ import yaml
 
 from trainer import config as cfgmod
 from trainer import curves as curvesmod
-from trainer import protocol, rundir
+from trainer import loss_table, protocol, rundir
 from trainer.evaluation import report as reportmod
 from trainer.evaluation.ab import report_ab
 
@@ -142,7 +142,7 @@ def render(run_dir: Path, cfg: cfgmod.TrainConfig, export: dict[str, Any]) -> st
     lines = ["---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip(), "---", "",
              f"# {run_dir.name}", "",
              f"{'The LoRA adapter merged into its base model' if merged else 'A LoRA adapter'} "
-             f"({cfg.dpo.loss_type} preference loss, β = {cfg.dpo.beta}), trained with alice-tui (TRL DPOTrainer + PEFT).", "",
+             f"({loss_table.describe(cfg.dpo.loss_type)} preference loss, β = {cfg.dpo.beta}), trained with alice-tui (TRL DPOTrainer + PEFT).", "",
              "## Base model", "", f"- `{base}`" + (f" at revision `{cfg.model.revision}`" if cfg.model.revision else
                                                    " (no revision pinned)"),
              f"- resolved at the run's start to `{export['base_resolved']}`", "",

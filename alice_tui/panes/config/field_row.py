@@ -23,6 +23,7 @@ class FieldRow(Vertical):
     FieldRow.-invalid .field-error { display: block; }
     FieldRow.-invalid .field-name { color: $error; }
     FieldRow.-changed .field-name { text-style: italic; }
+    FieldRow.-unused .field-name { color: $text-disabled; }
     """
 
     @dataclass
@@ -40,7 +41,8 @@ class FieldRow(Vertical):
         s = self.spec
         with Horizontal():
             yield Label(s.path.split(".")[-1], classes="field-name")
-            if s.choices or s.type_name == "bool":
+            # A field that also takes a list (dpo.loss_type) needs free text; its choices show in the help line.
+            if (s.choices and s.type_name == "str") or s.type_name == "bool":
                 options = list(s.choices) if s.choices else ["true", "false"]
                 yield Select([(o, o) for o in options], value=self.text if self.text in options else Select.NULL,
                              allow_blank=self.text not in options, compact=True, id="editor")

@@ -42,6 +42,7 @@ class ConfigPane(Vertical):
         self.path = path
         self.form = FormModel.from_file(path)
         self.errors: dict[str, str] = {}
+        self.unused: set[str] = set()  # fields the chosen loss does not read (dimmed)
         self._built = False
         self._current: FieldRow | None = None
 
@@ -78,9 +79,11 @@ class ConfigPane(Vertical):
 
     def _revalidate(self) -> None:
         _, self.errors = self.form.validate()
+        self.unused = self.form.unused_fields()
         for row in self.query(FieldRow):
             changed = self.form.texts.get(row.spec.path) != self.form.saved_texts.get(row.spec.path)
             row.show_state(self.errors.get(row.spec.path), changed)
+            row.set_class(row.spec.path in self.unused, "-unused")
         self._show_status()
 
     def _show_status(self) -> None:
@@ -107,8 +110,10 @@ class ConfigPane(Vertical):
             row.add_class("-current")
             s = row.spec
             allowed = f"  [{' | '.join(s.choices)}]" if s.choices else ""
+            unused = "  (not read by the chosen loss_type)" if s.path in self.unused else ""
             self.query_one("#config-help", Static).update(Text.assemble(
-                (s.path, "bold"), f" ({s.type_name}{', optional' if s.optional else ''}): ", s.help, (allowed, "dim")))
+                (s.path, "bold"), f" ({s.type_name}{', optional' if s.optional else ''}): ", s.help, (allowed, "dim"),
+                (unused, "yellow")))
 
     def action_leave_field(self) -> None:
         # Number keys switch panes only outside a text field, so escape hands them back.
