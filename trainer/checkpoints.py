@@ -85,10 +85,11 @@ class CorruptCheckpoint(ValueError):
     """A checkpoint marked COMPLETE whose weights cannot be loaded."""
 
 
-def verify(ckpt: Path) -> None:
-    """Raise CorruptCheckpoint (one line, naming the file) if any weights file of `ckpt` is damaged."""
+def verify(ckpt: Path, require_weights: bool = True) -> None:
+    """Raise CorruptCheckpoint (one line, naming the file) if any weights file of `ckpt` is damaged (or, with
+    `require_weights`, if there is none)."""
     files = sorted(ckpt.glob("*.safetensors"))
-    if not files:
+    if not files and require_weights:
         raise CorruptCheckpoint(f"{ckpt}: no .safetensors weights in it")
     for f in files:
         why = safetensors_problem(f)

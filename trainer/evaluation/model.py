@@ -42,7 +42,7 @@ def resolve_checkpoint(run_dir: Path, checkpoint: str | None) -> tuple[str, Path
     """
     label, path = _find_checkpoint(run_dir, checkpoint)
     try:
-        checkpoints.verify(path)
+        checkpoints.verify(path, require_weights=False)  # a missing adapter file is named by the loader
     except checkpoints.CorruptCheckpoint as e:
         raise CheckpointError(str(e)) from None
     return label, path
