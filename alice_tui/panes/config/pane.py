@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,14 +229,14 @@ class ConfigPane(Vertical):
 
         self.app.push_screen(PickScreen("Open a training config", [(str(p), p.name) for p in files]), picked)
 
-    def _guard_unsaved(self, then: object) -> None:
+    def _guard_unsaved(self, then: Callable[[], None]) -> None:
         if not self.form.dirty:
-            then()  # type: ignore[operator]
+            then()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                then()  # type: ignore[operator]
+                then()
 
         self.app.push_screen(ConfirmScreen("Discard unsaved edits?", str(self.path), yes="Discard"), answered)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import typing
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from textual.widgets import Log
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from alice_tui import event_stream, run_model
-from alice_tui.messages import EventsReady, RunsChanged, StreamStatus
+from alice_tui.messages import EventsReady, ResumeRun, RunsChanged, ShowEval, StartRun, StreamStatus
 from alice_tui.panes.run.gauges import ResourceGauges
 from alice_tui.panes.run.header import RunHeader
 from alice_tui.panes.run.plots import MetricPlot
@@ -39,8 +40,10 @@ class RunPane(Vertical, can_focus=True):
         Binding("e", "eval", "Eval"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, poll_s: float = 0.25, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.clock = clock
+        self.poll_s = poll_s
         self.view: run_model.RunView | None = None
         self.connected = False
         self._buffer: deque[tuple[Path, list[dict[str, Any]]]] = deque()
@@ -79,8 +82,7 @@ class RunPane(Vertical, can_focus=True):
     @work(thread=True, exclusive=True, group="follow", exit_on_error=False)
     def _follow(self, run_dir: Path, pid_hint: int | None) -> None:
         worker = get_current_worker()
-        poll = getattr(self.app, "poll_s", 0.25)
-        for item in event_stream.follow(run_dir, lambda: worker.is_cancelled, pid_hint, poll=poll):
+        for item in event_stream.follow(run_dir, lambda: worker.is_cancelled, pid_hint, poll=self.poll_s):
             if worker.is_cancelled:
                 return
             if isinstance(item, event_stream.Batch):
@@ -132,8 +134,7 @@ class RunPane(Vertical, can_focus=True):
 
     # ---- drawing ---------------------------------------------------------------------------
     def _redraw_header(self) -> None:
-        now = getattr(self.app, "clock", time.time)()
-        self.query_one(RunHeader).show(self.view, now, self.connected)
+        self.query_one(RunHeader).show(self.view, self.clock(), self.connected)
 
     def _redraw_plots(self) -> None:
         if not self._plots_dirty or not self.is_on_screen:
@@ -208,18 +209,14 @@ class RunPane(Vertical, can_focus=True):
         if self.view is None:
             self.app.notify("No run attached; pick one on the Runs pane (4).", severity="warning")
             return
-        self.app.resume_run(self.view.run_dir)  # type: ignore[attr-defined]
+        self.post_message(ResumeRun(self.view.run_dir))
 
     def action_new_run(self) -> None:
-        self.app.start_run()  # type: ignore[attr-defined]
+        self.post_message(StartRun())
 
     def action_eval(self) -> None:
         if self.view is not None:
-            self.app.show_eval(self.view.run_dir)  # type: ignore[attr-defined]
-
-    def attached_to(self) -> Path | None:
-        return self.view.run_dir if self.view else None
-
+            self.post_message(ShowEval(self.view.run_dir))
 
 
 def _log_tail(path: Path, n: int = 5) -> list[str]:

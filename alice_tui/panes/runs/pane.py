@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from alice_tui import fmt
-from alice_tui.messages import AttachRun
+from alice_tui.messages import AttachRun, ResumeRun, ShowEval
 from alice_tui.panes.run.header import STATE_STYLES
 from alice_tui.runs_index import RunsIndex
 from alice_tui.screens import ConfirmScreen
@@ -34,8 +35,9 @@ class RunsPane(Vertical, can_focus=False):
         Binding("g", "refresh", "Refresh"),
     ]
 
-    def __init__(self, runs_dir: Path, *, id: str | None = None) -> None:
+    def __init__(self, runs_dir: Path, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.clock = clock
         self.index = RunsIndex(runs_dir)
         self.runs: list[rundir.RunSummary] = []
 
@@ -68,7 +70,7 @@ class RunsPane(Vertical, can_focus=False):
 
     def show(self, runs: list[rundir.RunSummary]) -> None:
         self.runs = runs
-        now = getattr(self.app, "clock", time.time)()
+        now = self.clock()
         table = self.query_one(DataTable)
         selected = self.selected()
         table.clear()
@@ -102,11 +104,11 @@ class RunsPane(Vertical, can_focus=False):
 
     def action_resume_run(self) -> None:
         if run := self.selected():
-            self.app.resume_run(run.path)  # type: ignore[attr-defined]
+            self.post_message(ResumeRun(run.path))
 
     def action_eval(self) -> None:
         if run := self.selected():
-            self.app.show_eval(run.path)  # type: ignore[attr-defined]
+            self.post_message(ShowEval(run.path))
 
     def action_delete(self) -> None:
         run = self.selected()
