@@ -159,7 +159,7 @@ class AliceApp(App[int]):
 
         what = " and ".join(sorted({"a dataset build" if g == "dataset-build" else "an evaluation" for g in busy}))
         self.push_screen(ConfirmScreen(f"Quit while {what} is running?",
-                                       "It stops with the console. Training runs are not affected.", yes="Quit"),
+                                       "It stops with the console. Training runs are not affected.", yes="Quit", declined="still running"),
                          answered)
 
     def action_toggle_keys(self) -> None:

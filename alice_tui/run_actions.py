@@ -46,7 +46,7 @@ def start_run(app: AliceApp) -> None:
         f"Start a run of {cfg.name}?",
         f"Config {pane.path}{unsaved}: {cfg.model.name_or_path}, {cfg.training.max_steps} steps, "
         f"{cfg.dpo.loss_type} β={cfg.dpo.beta}. The trainer runs detached; quitting the console leaves it running.",
-        yes="Start"), answered)
+        yes="Start", declined="not started"), answered)
 
 
 def resume_run(app: AliceApp, run_dir: Path) -> None:
