@@ -333,6 +333,6 @@ def mark_ended(view: RunView, reason: str, resume_from: int | None = None) -> No
     view.pending = None
     who = f"trainer pid {view.pid}" if view.pid else "the trainer"
     then = f"r resumes from checkpoint-{resume_from}" if resume_from is not None else \
-        "no complete checkpoint: r starts it again from step 0"
+        "no complete checkpoint, r restarts it from step 0"
     view.ended_note = f"{who} died without a final state at step {view.step}; {then}"
     view.add_log(f"{'':8} trainer gone: {reason}")

@@ -54,5 +54,5 @@ def test_a_device_this_os_cannot_have_is_refused(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
     other = "cuda" if sys.platform == "darwin" else "mps"
     wrong = dataclasses.replace(cfg, device=dataclasses.replace(cfg.device, device=other))
-    with pytest.raises(cfgmod.ConfigError, match="device.device"):
+    with pytest.raises(cfgmod.ConfigError, match=r"device\.device"):
         preconditions.require(wrong, tmp_path)

@@ -118,7 +118,7 @@ async def test_a_failed_run_shows_its_whole_error_and_says_it_failed_in_the_reso
 
 
 async def test_keys_follow_the_state_and_requests_show_at_once(tmp_path: Path) -> None:
-    with StreamingRun(tmp_path / "live", rate=2):
+    with StreamingRun(tmp_path / "live", rate=0.25):  # a step boundary every 4 s: requests wait visibly
         app = _app(tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             pane = app.query_one(RunPane)
@@ -127,7 +127,7 @@ async def test_keys_follow_the_state_and_requests_show_at_once(tmp_path: Path) -
             keys = _keys(app)
             assert keys["p"] == "pause" and "r" not in keys
             await pilot.press("p")
-            # Shown before the trainer reaches its step boundary (up to half a second away here).
+            # Shown before the trainer reaches its step boundary (up to 4 s away here).
             assert pane.view is not None and pane.view.pending == "pausing…"
             await pilot.pause(0.05)
             assert "pausing…" in str(app.query_one(RunHeader).render())

@@ -109,8 +109,9 @@ def test_an_interrupted_run_says_who_died_where_and_what_r_does() -> None:
 def test_a_failed_run_keeps_its_whole_error_for_the_detail_view() -> None:
     tb = "Traceback (most recent call last):\n" + "".join(f'  File "x.py", line {i}\n' for i in range(30)) + "E: boom"
     msg = "RuntimeError: " + "a long explanation " * 12
-    view = run_model.fold_all(run_model.RunView(Path("r")), first_attempt()[:4] + [
-        _ev(9, 5, "error", 1, message=msg, traceback=tb), _ev(10, 5, "state", 1, state="failed")])
+    events = [*first_attempt()[:4], _ev(9, 5, "error", 1, message=msg, traceback=tb),
+              _ev(10, 5, "state", 1, state="failed")]
+    view = run_model.fold_all(run_model.RunView(Path("r")), events)
     assert view.error_detail is not None
     assert view.error_detail.startswith(msg) and view.error_detail.endswith("E: boom")
     assert view.error_detail.count("File") == 30  # nothing cut, unlike the 12-line log tail

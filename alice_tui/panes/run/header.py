@@ -44,22 +44,25 @@ class RunHeader(Widget):
             line1.append(f" · attempt {view.attempt}", style="dim")
         if view.pending:
             line1.append(f"  {view.pending}", style="bold yellow")
-        elif view.error:
-            line1.append(f"  {view.error.splitlines()[0]}", style="red")
-            line1.append("  (enter: whole error)", style="dim")
-        elif view.ended_note:
-            line1.append(f"  {view.ended_note}", style="dark_orange3")
-        line2 = self._progress_line(view, width)
+        if not view.live and (view.error or view.ended_note):
+            # Why it stopped matters more than a frozen bar; the step is in the note and on line 3's loss.
+            line2 = (Text.assemble((view.error.splitlines()[0], "red"), ("  enter: whole error", "dim"))
+                     if view.error else Text(view.ended_note or "", style="dark_orange3"))
+            line2.truncate(width, overflow="ellipsis")
+        else:
+            line2 = self._progress_line(view, width)
         eta = fmt.duration(view.eta_s) if view.live and view.state != "paused" and view.resuming_from is None else "–"
         ckpt = f"step {view.last_checkpoint}" if view.last_checkpoint is not None else "none"
         line3 = Text.assemble(
             ("elapsed ", "dim"), fmt.duration(view.elapsed(now)), ("  ETA ", "dim"), eta,
             ("  ", ""), fmt.rate(view.tokens_per_s if view.resuming_from is None else None),
             ("  loss ", "dim"), fmt.number(view.loss), ("  ckpt ", "dim"), ckpt)
+        if line2.plain and not view.live and (view.error or view.ended_note):  # the bar gave way to the note
+            line3.append_text(Text.assemble(("  step ", "dim"), fmt.step_fraction(view.step, view.max_steps)))
         if view.attempt > 1:  # wall time differs from elapsed only once there was downtime to leave out
             line3.append_text(Text.assemble(("  wall ", "dim"), fmt.duration(view.wall(now))))
-        line1.truncate(width)
-        line3.truncate(width)
+        line1.truncate(width, overflow="ellipsis")
+        line3.truncate(width, overflow="ellipsis")
         return Text("\n").join([line1, line2, line3])
 
     @staticmethod
