@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -18,10 +19,13 @@ from textual.worker import Worker, WorkerState
 
 from alice_tui import run_actions
 from alice_tui.locations import Locations
-from alice_tui.messages import AttachRun, RunsChanged
+from alice_tui.messages import AttachRun, ResumeRun, RunsChanged, ShowEval, StartRun
 from alice_tui.panes.run import RunPane
 from alice_tui.panes.runs import RunsPane
 from alice_tui.screens import ConfirmScreen
+
+if TYPE_CHECKING:
+    from alice_tui.panes.eval import EvalPane  # imported lazily: built after the first frame
 
 PANES = (("dataset", "1 Dataset"), ("config", "2 Config"), ("run", "3 Run"), ("runs", "4 Runs"),
          ("eval", "5 Eval"))
@@ -70,9 +74,9 @@ class AliceApp(App[int]):
             for pane, label in PANES:
                 with TabPane(label, id=pane):
                     if pane == "run":
-                        yield RunPane(id="run-pane")
+                        yield RunPane(clock=self.clock, poll_s=self.poll_s, id="run-pane")
                     elif pane == "runs":
-                        yield RunsPane(self.locations.runs_dir, id="runs-pane")
+                        yield RunsPane(self.locations.runs_dir, clock=self.clock, id="runs-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -100,7 +104,7 @@ class AliceApp(App[int]):
             self.query_one("#config", TabPane).mount(config),
             self.query_one("#dataset", TabPane).mount(
                 DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane")),
-            self.query_one("#eval", TabPane).mount(EvalPane(self.locations.runs_dir, id="eval-pane")),
+            self.query_one("#eval", TabPane).mount(EvalPane(self._target, id="eval-pane")),
         ]
 
     async def _shutdown(self) -> None:
@@ -155,7 +159,7 @@ class AliceApp(App[int]):
 
         what = " and ".join(sorted({"a dataset build" if g == "dataset-build" else "an evaluation" for g in busy}))
         self.push_screen(ConfirmScreen(f"Quit while {what} is running?",
-                                       "It stops with the console. Training runs are not affected.", yes="Quit"),
+                                       "It stops with the console. Training runs are not affected.", yes="Quit", declined="still running"),
                          answered)
 
     def action_toggle_keys(self) -> None:
@@ -172,22 +176,39 @@ class AliceApp(App[int]):
 
     # ---- runs ------------------------------------------------------------------------------
     def on_attach_run(self, message: AttachRun) -> None:
+        self._target = message.run_dir
         self.query_one(RunPane).attach(message.run_dir, message.pid_hint)
+        self._eval_follows(message.run_dir)
         self.action_show_pane("run")
 
     def on_runs_changed(self, message: RunsChanged) -> None:
         with contextlib.suppress(NoMatches):  # posted by a worker as the app shuts down
             self.query_one(RunsPane).action_refresh()
 
-    def start_run(self) -> None:
+    def on_start_run(self, message: StartRun) -> None:
         run_actions.start_run(self)
 
-    def resume_run(self, run_dir: Path) -> None:
-        run_actions.resume_run(self, run_dir)
+    def on_resume_run(self, message: ResumeRun) -> None:
+        run_actions.resume_run(self, message.run_dir, message.overrides)
+
+    def on_show_eval(self, message: ShowEval) -> None:
+        self.show_eval(message.run_dir)
 
     def show_eval(self, run_dir: Path) -> None:
+        """Show the Eval pane on `run_dir`: the pane loads it when mounted, or at once if it already is."""
+        self.mount_deferred()
+        self._eval_pane().run_dir = run_dir
         self.action_show_pane("eval")
-        self.call_after_refresh(lambda: self.query_one("#eval-pane").select_run(run_dir))  # type: ignore[attr-defined]
+
+    def _eval_follows(self, run_dir: Path) -> None:
+        # The Eval pane follows the attached run, unless it is busy evaluating another one.
+        if self._deferred_mounted and not (pane := self._eval_pane()).running:
+            pane.run_dir = run_dir
+
+    def _eval_pane(self) -> EvalPane:
+        from alice_tui.panes.eval import EvalPane
+
+        return self.query_one(EvalPane)
 
     # ---- errors and palette ----------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -202,7 +223,8 @@ class AliceApp(App[int]):
         for pane, label in PANES:
             yield SystemCommand(f"Go to {label.split(' ', 1)[1]}", f"Show the {pane} pane ({label[0]})",
                                 lambda p=pane: self.action_show_pane(p))
-        yield SystemCommand("Start a run", "Start a detached trainer on the current config (n)", self.start_run)
+        yield SystemCommand("Start a run", "Start a detached trainer on the current config (n)",
+                            lambda: run_actions.start_run(self))
         yield SystemCommand("Toggle light/dark theme", "Switch between textual-dark and textual-light",
                             self.action_toggle_theme)
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from trainer import config as cfgmod
-from trainer import loss_table
+from trainer import loss_table, preconditions
 
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # (title, path prefix, explicit paths) — training is split so batching reads apart from schedule.
@@ -157,15 +157,27 @@ class FormModel:
         return {f"dpo.{name}" for name in loss_table.unused_params(loss_type, f_div)}
 
     def validate(self) -> tuple[cfgmod.TrainConfig | None, dict[str, str]]:
-        """The config if valid, else the schema's message per field path ('' for whole-file problems)."""
+        """The config if the schema accepts it (it can be saved), and a message per field path ('' for
+        whole-file problems): the schema's own, or else what would stop the trainer at start-up."""
         try:
-            return cfgmod.from_dict(self.to_data()), {}
+            cfg = self.schema_config()
         except cfgmod.ConfigError as e:
-            errors: dict[str, str] = {}
-            for err in e.errors:
-                errors.setdefault(err.path, err.message)
-            return None, errors
+            return None, _by_path(e.errors)
+        return cfg, _by_path(preconditions.check(cfg))
+
+    def schema_config(self) -> cfgmod.TrainConfig:
+        """The config as the schema reads it, or ConfigError with every bad field."""
+        return cfgmod.from_dict(self.to_data(), "the Config pane")
 
     def config(self) -> cfgmod.TrainConfig:
-        """The valid config, or ConfigError with every bad field."""
-        return cfgmod.from_dict(self.to_data(), "the Config pane")
+        """The config if it can start, or ConfigError with every field that stops it."""
+        cfg = self.schema_config()
+        preconditions.require(cfg, source="the Config pane")
+        return cfg
+
+
+def _by_path(errors: list[cfgmod.FieldError]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for err in errors:
+        out.setdefault(err.path, err.message)
+    return out

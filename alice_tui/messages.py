@@ -41,6 +41,26 @@ class AttachRun(Message):
 
 
 @dataclass
+class StartRun(Message):
+    """Ask the app to start a run from the Config pane's current config (after a confirmation)."""
+
+
+@dataclass
+class ResumeRun(Message):
+    """Ask the app to continue `run_dir` in a new trainer process, optionally with config overrides."""
+
+    run_dir: Path
+    overrides: list[str] | None = None  # `section.key=value`, as `alice-tui resume --set` takes them
+
+
+@dataclass
+class ShowEval(Message):
+    """Ask the app to show the Eval pane on `run_dir`."""
+
+    run_dir: Path
+
+
+@dataclass
 class RunsChanged(Message):
     """A run was started, resumed or deleted: the Runs list should refresh now."""
 

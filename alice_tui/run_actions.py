@@ -16,13 +16,12 @@ def start_run(app: AliceApp) -> None:
     """Start a detached trainer on the Config pane's current config, after a confirmation."""
     from alice_tui.panes.config import ConfigPane
     from trainer import config as cfgmod
-    from trainer import launch, loss_table, paths, run_lock, start_checks
+    from trainer import launch, loss_table, paths, run_lock
 
     app.mount_deferred()
     pane = app.query_one(ConfigPane)
     try:
-        cfg = paths.resolve_config_paths(pane.current_config())
-        start_checks.check(cfg)
+        cfg = paths.resolve_config_paths(pane.current_config())  # current_config checks the preconditions
     except cfgmod.ConfigError as e:
         app.notify(str(e), title="Config is invalid: fix it on the Config pane (2)", severity="error")
         return
@@ -46,8 +45,9 @@ def start_run(app: AliceApp) -> None:
     app.push_screen(ConfirmScreen(
         f"Start a run of {cfg.name}?",
         f"Config {pane.path}{unsaved}: {cfg.model.name_or_path}, {cfg.training.max_steps} steps, "
-        f"{'+'.join(loss_table.names_of(cfg.dpo.loss_type))} β={cfg.dpo.beta}. The trainer runs detached; quitting the console leaves it running.",
-        yes="Start"), answered)
+        f"{'+'.join(loss_table.names_of(cfg.dpo.loss_type))} β={cfg.dpo.beta}. The trainer runs detached; "
+        "quitting the console leaves it running.",
+        yes="Start", declined="not started"), answered)
 
 
 def resume_run(app: AliceApp, run_dir: Path, overrides: list[str] | None = None) -> None:

@@ -16,6 +16,10 @@ from trainer import protocol
 MAX_POINTS = 20_000
 RESOURCE_HISTORY = 120
 LOG_LINES = 500
+RESUMED = "resumed"  # first event of a resumed attempt: attempt, from_step, checkpoint
+PENDING = {"pause": "pausing…", "resume": "continuing…", "checkpoint": "checkpoint requested", "stop": "stopping…"}
+# (state reached, pending label) pairs where the state is what the request was waiting for.
+_SETTLES = {(protocol.PAUSED, PENDING["pause"]), (protocol.TRAINING, PENDING["resume"])}
 
 
 @dataclass
@@ -41,6 +45,11 @@ class Series:
     def __len__(self) -> int:
         return len(self.xs)
 
+    def truncate_after(self, x: float) -> None:
+        while self.xs and self.xs[-1] > x:
+            self.xs.pop()
+            self.ys.pop()
+
     def last(self) -> float | None:
         return self.ys[-1] if self.ys else None
 
@@ -64,6 +73,14 @@ class RunView:
     last_checkpoint: int | None = None
     checkpoints: list[int] = field(default_factory=list)
     error: str | None = None
+    error_detail: str | None = None  # the whole message and traceback, for the detail view
+    pid: int | None = None
+    attempt: int = 1
+    # Set by `resumed` until the new attempt's first step: the header says "loading from checkpoint-N".
+    resuming_from: int | None = None
+    # A control request sent but not yet seen done ("pausing…"): shown at once, cleared by the event that ends it.
+    pending: str | None = None
+    ended_note: str | None = None  # why an interrupted run stopped, and what `r` would do
     loss_series: Series = field(default_factory=Series)
     acc_series: Series = field(default_factory=Series)
     margin_series: Series = field(default_factory=Series)
@@ -75,10 +92,16 @@ class RunView:
     sysmem_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
     devmem_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
-    # Time spent paused is not training time; the trainer excludes it from ETA, so do we from elapsed.
+    # Elapsed is training time: every attempt from its first to its last event, pauses left out;
+    # the downtime between a kill and the resume is no attempt's time.
+    attempt_started_t: float | None = None
+    prior_attempts_s: float = 0.0
     paused_since: float | None = None
     paused_total: float = 0.0
     log_total: int = 0  # lines ever logged, so a widget can append only what is new
+
+    def all_series(self) -> tuple[Series, ...]:
+        return (self.loss_series, self.acc_series, self.margin_series, self.eval_loss, self.eval_acc)
 
     def add_log(self, line: str) -> None:
         self.log.append(line)
@@ -93,12 +116,36 @@ class RunView:
         return min(1.0, self.step / self.max_steps) if self.max_steps else 0.0
 
     def elapsed(self, now: float) -> float | None:
-        """Wall time since the first event, minus pauses; frozen at the last event once the run is over."""
-        if self.started_t is None:
+        """Training time of all attempts, pauses excluded; frozen at the last event once the run is over."""
+        if self.attempt_started_t is None:
             return None
         end = now if self.live else (self.last_t or now)
-        paused = self.paused_total + ((end - self.paused_since) if self.paused_since else 0.0)
-        return max(0.0, end - self.started_t - paused)
+        return self.prior_attempts_s + _active(self, end)
+
+    def wall(self, now: float) -> float | None:
+        """Wall time since the first start (downtime and pauses included), frozen once the run is over."""
+        if self.started_t is None:
+            return None
+        return max(0.0, (now if self.live else (self.last_t or now)) - self.started_t)
+
+
+def _active(view: RunView, end: float) -> float:
+    """The current attempt's training time up to `end`."""
+    if view.attempt_started_t is None:
+        return 0.0
+    paused = view.paused_total + (max(0.0, end - view.paused_since) if view.paused_since is not None else 0.0)
+    return max(0.0, end - view.attempt_started_t - paused)
+
+
+def _begin_attempt(view: RunView, attempt: int, t: float | None) -> None:
+    """A new trainer process on this run: bank the previous attempt's time, leave the gap between them out."""
+    if view.last_t is not None:
+        view.prior_attempts_s += _active(view, view.last_t)
+    view.attempt = attempt
+    view.attempt_started_t = t
+    view.paused_since = None
+    view.paused_total = 0.0
+    view.pending = None
 
 
 def _log_line(ev: dict[str, Any], text: str) -> str:
@@ -116,12 +163,19 @@ def fold(view: RunView, ev: dict[str, Any]) -> None:
             return  # the live stream can overlap the replayed file
         view.last_seq = seq
     t = ev.get("t")
-    if isinstance(t, int | float):
-        view.started_t = view.started_t if view.started_t is not None else t
-        view.last_t = t
+    t = float(t) if isinstance(t, int | float) else None
     kind = ev.get("type")
+    attempt = _attempt_of(view, ev)
+    if attempt > view.attempt:
+        _begin_attempt(view, attempt, t)
+    if t is not None:
+        view.started_t = view.started_t if view.started_t is not None else t
+        view.attempt_started_t = view.attempt_started_t if view.attempt_started_t is not None else t
+        view.last_t = t
     if kind == protocol.STEP:
         _fold_step(view, ev)
+    elif kind == RESUMED:
+        _fold_resumed(view, ev)
     elif kind == protocol.STATE:
         _fold_state(view, ev, t)
     elif kind == protocol.RESOURCES:
@@ -132,6 +186,8 @@ def fold(view: RunView, ev: dict[str, Any]) -> None:
             if isinstance(v, int | float):
                 hist.append(float(v))
     elif kind == protocol.CHECKPOINT:
+        if view.pending == PENDING["checkpoint"]:
+            view.pending = None
         step = ev.get("step")
         if isinstance(step, int):
             view.last_checkpoint = step
@@ -156,11 +212,39 @@ def fold(view: RunView, ev: dict[str, Any]) -> None:
         view.error = str(ev.get("message", "error"))
         view.add_log(_log_line(ev, f"ERROR {view.error}"))
         tb = ev.get("traceback")
+        view.error_detail = view.error + (f"\n\n{tb.rstrip()}" if isinstance(tb, str) else "")
         if isinstance(tb, str):
             for line in tb.strip().splitlines()[-12:]:
                 view.add_log(f"{'':8} {line}")
     else:
         view.add_log(_log_line(ev, f"{kind}: {ev}"))
+
+
+def _attempt_of(view: RunView, ev: dict[str, Any]) -> int:
+    """The event's attempt; logs from before attempts existed start a new one with each `starting` state."""
+    given = ev.get("attempt")
+    if isinstance(given, int) and not isinstance(given, bool):
+        return given
+    if ev.get("type") == protocol.STATE and ev.get("state") == protocol.STARTING and view.started_t is not None:
+        return view.attempt + 1
+    return view.attempt
+
+
+def _fold_resumed(view: RunView, ev: dict[str, Any]) -> None:
+    """Drop what the dead attempt did past the checkpoint it is resumed from: those steps are trained again."""
+    from_step = ev.get("from_step")
+    n = from_step if isinstance(from_step, int) and not isinstance(from_step, bool) else 0
+    for series in view.all_series():
+        series.truncate_after(n)
+    view.step = n
+    view.resuming_from = n
+    view.eta_s = view.tokens_per_s = view.step_time_s = None
+    view.loss, view.accuracy, view.margin = view.loss_series.last(), view.acc_series.last(), view.margin_series.last()
+    view.checkpoints = [c for c in view.checkpoints if c <= n]
+    view.last_checkpoint = view.checkpoints[-1] if view.checkpoints else None
+    view.error = view.error_detail = None
+    view.add_log(_log_line(ev, f"resumed (attempt {view.attempt}) from "
+                               f"{f'checkpoint-{n}' if n else 'step 0 (no complete checkpoint)'}"))
 
 
 def _first(ev: dict[str, Any], *keys: str) -> Any:
@@ -190,6 +274,7 @@ def _fold_step(view: RunView, ev: dict[str, Any]) -> None:
     view.step_time_s = ev.get("step_time_s", view.step_time_s)
     view.eta_s = ev.get("eta_s")
     view.learning_rate = ev.get("learning_rate", view.learning_rate)
+    view.resuming_from = None
     x = float(view.step)
     view.loss_series.add(x, view.loss)
     view.acc_series.add(x, view.accuracy)
@@ -205,11 +290,30 @@ def _fold_state(view: RunView, ev: dict[str, Any], t: Any) -> None:
             view.paused_total += t - view.paused_since
             view.paused_since = None
     view.state = new
+    if (new, view.pending) in _SETTLES or new in protocol.FINAL_STATES:
+        view.pending = None
+    if isinstance(ev.get("pid"), int):
+        view.pid = ev["pid"]
     view.max_steps = ev.get("max_steps") or view.max_steps
     if isinstance(ev.get("step"), int) and ev["step"]:
         view.step = ev["step"]
     extra = f" ({ev['message']})" if ev.get("message") else ""
     view.add_log(_log_line(ev, f"state → {new}{extra}"))
+
+
+def request_sent(view: RunView, cmd: str) -> None:
+    """Say at once what the trainer will do at its next step boundary (seconds away on a big model)."""
+    view.pending = PENDING.get(cmd, view.pending)
+
+
+def fold_status(view: RunView, status: dict[str, Any]) -> None:
+    """The trainer's `status` reply: requests it holds but has not acted on yet (e.g. made before we attached)."""
+    if status.get("stopping"):
+        view.pending = PENDING["stop"]
+    elif status.get("checkpoint_pending"):
+        view.pending = PENDING["checkpoint"]
+    elif status.get("paused") and status.get("state") != protocol.PAUSED:
+        view.pending = PENDING["pause"]
 
 
 def fold_all(view: RunView, events: list[dict[str, Any]]) -> RunView:
@@ -218,9 +322,17 @@ def fold_all(view: RunView, events: list[dict[str, Any]]) -> RunView:
     return view
 
 
-def mark_ended(view: RunView, reason: str) -> None:
-    """The trainer is gone without a final state (killed, crashed, machine rebooted)."""
-    if view.state not in protocol.FINAL_STATES:
-        view.state = protocol.INTERRUPTED
-        view.paused_since = None
-        view.add_log(f"{'':8} trainer gone: {reason}")
+def mark_ended(view: RunView, reason: str, resume_from: int | None = None) -> None:
+    """The trainer is gone without a final state (killed, crashed, machine rebooted): say so, and what `r` does."""
+    if view.state in protocol.FINAL_STATES:
+        return
+    view.state = protocol.INTERRUPTED
+    if view.paused_since is not None and view.last_t is not None:
+        view.paused_total += max(0.0, view.last_t - view.paused_since)
+    view.paused_since = None
+    view.pending = None
+    who = f"trainer pid {view.pid}" if view.pid else "the trainer"
+    then = f"r resumes from checkpoint-{resume_from}" if resume_from is not None else \
+        "no complete checkpoint, r restarts it from step 0"
+    view.ended_note = f"{who} died without a final state at step {view.step}; {then}"
+    view.add_log(f"{'':8} trainer gone: {reason}")

@@ -1,6 +1,8 @@
 """Console speed on a real pseudo-terminal: time to first frame, key-to-render latency while a run streams
 50 events/s over the trainer's control socket, and the console's CPU share while attached.
 
+Also the Config pane: first render after `2` and tab-to-next-field latency, under the same stream.
+
 Run: .venv/bin/python benchmarks/bench_tui.py [--seconds 10] [--repeats 10]
 The stream comes from the trainer's own EventLog + ControlServer (tests/tui_fixtures.StreamingRun) in a
 separate process; a minimal Textual app started the same way is the baseline for the first frame.
@@ -27,7 +29,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-ENV = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor", "PYTHONPATH": str(ROOT / "tests")}
+ENV = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
+       "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
 
 FEEDER = """
 import sys, time
@@ -143,6 +146,35 @@ def ms(xs: list[float]) -> str:
     return f"median {statistics.median(xs):6.1f} ms   max {xs[-1]:6.1f} ms   (n={len(xs)})"
 
 
+def config_figures(term: Term, repeats: int) -> None:
+    """Config pane (issue 13 item 13): its first render after `2`, then `tab` to the next field's help line,
+    both while the 50 events/s stream keeps the console busy. Back on the Run pane (3) afterwards."""
+    sys.path.insert(0, str(ROOT))  # run as a script: the project is not on sys.path
+    from alice_tui.config_form import grouped_specs
+
+    # The help line names the focused field by its dotted path; the row labels show only its last part.
+    paths = [s.path for _, specs in grouped_specs() for s in specs]
+    m = term.mark()
+    sent = term.send(b"2")
+    first = term.wait_for(b"name_or_path", m) - sent  # a row label: the form's rows are drawn
+    time.sleep(0.3)
+    tabs = []
+    for path in paths[:repeats * 2 + 2]:
+        m = term.mark()
+        sent = term.send(b"\t")
+        if "." in path:
+            tabs.append(term.wait_for(path.encode(), m) - sent)
+        time.sleep(0.15)
+    print(f"  2 -> Config pane first render (form built):  {first * 1000:6.1f} ms")
+    print(f"  tab -> next field focused, help shown:       {ms(tabs)}")
+    term.send(b"\x1b")  # escape leaves the field, so 3 switches panes again
+    time.sleep(0.2)
+    m = term.mark()
+    term.send(b"3")
+    term.wait_for(b"elapsed", m)
+    time.sleep(0.5)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0, help="CPU measurement window")
@@ -181,6 +213,7 @@ def main() -> int:
             print(f"  pane switch (4 / 3, local):                  {ms(switch)}")
             print(f"  p -> PAUSED shown (round trip via trainer):   {ms(pause)}")
             print(f"  p -> TRAINING shown (round trip via trainer): {ms(resume)}")
+            config_figures(term, args.repeats)
             busy = cpu_share(term.proc.pid, args.seconds)
             print(f"console CPU while attached to the 50 events/s run: {busy * 100:.1f}% of a core")
             term.close()

@@ -30,6 +30,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(ResourceGauges, "cores", 8)
     (tmp_path / "configs").mkdir()
     shutil.copy(ROOT / "configs/demo.yaml", tmp_path / "configs/demo.yaml")
+    shutil.copy(ROOT / "configs/data_demo.yaml", tmp_path / "configs/data_demo.yaml")  # demo.yaml's recipe
     runs = tmp_path / "runs"
     write_run(runs, "demo-20260101-000000", steps=45, max_steps=60, final_state="stopped", t0=T0)
     write_run(runs, "demo-20251231-120000", steps=60, max_steps=60, final_state="finished", t0=T0 - 43200)
@@ -37,6 +38,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (old / "final").mkdir()
     (old / "eval").mkdir()
     (old / "eval" / "test-final.json").write_text(json.dumps(make_report()))
+    failed = write_run(runs, "ipo-20251229-080000", steps=0, max_steps=60, final_state=None, t0=T0 - 86400 * 3)
+    with open(failed / "events.jsonl", "a") as f:
+        for ev in ({"seq": 10, "t": T0 - 86400 * 3 + 9, "type": "error",
+                    "message": "OSError: /tmp/no_such_model does not exist (a local model path): " + "details " * 12,
+                    "traceback": "Traceback (most recent call last):\n  File \"trainer/run.py\", line 1\nOSError"},
+                   {"seq": 11, "t": T0 - 86400 * 3 + 9, "type": "state", "state": "failed"}):
+            f.write(json.dumps(ev) + "\n")
     monkeypatch.chdir(tmp_path)
     yield tmp_path
     time.tzset()
@@ -64,7 +72,7 @@ async def _settle_run(pilot: Any) -> None:
 async def _settle_runs(pilot: Any) -> None:
     runs = pilot.app.query_one(RunsPane)
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and len(runs.runs) < 3:
+    while time.monotonic() < deadline and len(runs.runs) < 4:
         await pilot.pause(0.05)
     await pilot.pause(0.2)
 
@@ -95,7 +103,15 @@ def test_snapshot_config_pane_with_an_inline_error(project: Path, snap_compare: 
     assert snap_compare(_app(project, initial_pane="config"), terminal_size=size, run_before=edit)
 
 
-def test_snapshot_eval_pane(project: Path, snap_compare: Any) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("run", ["ipo-20251229-080000", "ipo-20251230-090000"], ids=["failed", "interrupted"])
+def test_snapshot_run_pane_of_a_dead_run(project: Path, snap_compare: Any, size: tuple[int, int], run: str) -> None:
+    app = _app(project, attach=Path("runs") / run, initial_pane="run")
+    assert snap_compare(app, terminal_size=size, run_before=_settle_run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_eval_pane(project: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def open_eval(pilot: Any) -> None:
         await _settle_runs(pilot)
         pilot.app.show_eval(Path("runs/ipo-20251230-090000"))
@@ -108,7 +124,7 @@ def test_snapshot_eval_pane(project: Path, snap_compare: Any) -> None:
             await pilot.pause(0.05)
         await pilot.pause(0.3)
 
-    assert snap_compare(_app(project, initial_pane="runs"), terminal_size=(120, 40), run_before=open_eval)
+    assert snap_compare(_app(project, initial_pane="runs"), terminal_size=size, run_before=open_eval)
 
 
 def test_snapshot_run_pane_light_theme(project: Path, snap_compare: Any) -> None:

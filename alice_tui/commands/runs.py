@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trainer import client, launch, paths, protocol, run_lock, rundir, start_checks
+from trainer import client, launch, paths, preconditions, protocol, run_lock, rundir
 from trainer import config as cfgmod
 from trainer import overrides as overrides_mod
 
@@ -47,7 +47,7 @@ def progress_line(ev: dict[str, Any]) -> str:
 def _load_config(path: Path, overrides: list[str]) -> cfgmod.TrainConfig | None:
     try:
         cfg = paths.resolve_config_paths(cfgmod.load(path, overrides_mod.expand(overrides)))
-        start_checks.check(cfg)
+        preconditions.require(cfg)
     except cfgmod.ConfigError as e:
         _err(str(e) if e.source else f"{path}: {e}")
         return None

@@ -2,5 +2,6 @@
 
 from alice_tui.screens.confirm import ConfirmScreen
 from alice_tui.screens.pick import PickScreen, PromptScreen
+from alice_tui.screens.text_view import TextViewScreen
 
-__all__ = ["ConfirmScreen", "PickScreen", "PromptScreen"]
+__all__ = ["ConfirmScreen", "PickScreen", "PromptScreen", "TextViewScreen"]

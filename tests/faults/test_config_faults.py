@@ -59,9 +59,9 @@ def test_missing_data_without_a_recipe_is_refused_before_the_trainer_starts(tmp_
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"data:\n  path: {tmp_path / 'nowhere'}\n  recipe: null\n"
                    f"checkpointing:\n  output_root: {tmp_path / 'runs'}\n")
-    _refused(tmp_path, cfg, "data.path", "data.recipe is null")
+    _refused(tmp_path, cfg, "data.path", "data.recipe is not set")
 
 
 def test_a_missing_local_model_path_is_named_as_such_not_as_a_hub_error(tmp_path: Path) -> None:
     cfg = _config(tmp_path, f"model:\n  name_or_path: {tmp_path / 'no_such_model'}\n".encode())
-    _refused(tmp_path, cfg, "model.name_or_path", "no such local model directory")
+    _refused(tmp_path, cfg, "model.name_or_path", "does not exist (a local model path)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ class ConfigPane(Vertical):
         self.form = FormModel.from_file(path)
         self.errors: dict[str, str] = {}
         self.unused: set[str] = set()  # fields the chosen loss does not read (dimmed)
+        self._saveable = True
         self._built = False
         self._current: FieldRow | None = None
 
@@ -78,7 +80,8 @@ class ConfigPane(Vertical):
             self._revalidate()
 
     def _revalidate(self) -> None:
-        _, self.errors = self.form.validate()
+        cfg, self.errors = self.form.validate()
+        self._saveable = cfg is not None
         self.unused = self.form.unused_fields()
         for row in self.query(FieldRow):
             changed = self.form.texts.get(row.spec.path) != self.form.saved_texts.get(row.spec.path)
@@ -91,8 +94,13 @@ class ConfigPane(Vertical):
         if self.form.dirty:
             status.append("  ● modified", style="yellow")
         bad = len(self.errors)
-        status.append(f"  ✗ {bad} invalid field{'s' * (bad != 1)}" if bad else "  ✓ valid",
-                      style="red" if bad else "green")
+        if not bad:
+            status.append("  ✓ valid", style="green")
+        elif self._saveable:  # the schema accepts it, but the trainer would stop at start-up
+            first = next(iter(self.errors))
+            status.append(f"  ✗ cannot start: {first}" + (f" and {bad - 1} more" if bad > 1 else ""), style="red")
+        else:
+            status.append(f"  ✗ {bad} invalid field{'s' * (bad != 1)}", style="red")
         for msg in self.form.file_errors:
             status.append(f"\n  {msg}", style="yellow")
         if "" in self.errors:
@@ -201,7 +209,7 @@ class ConfigPane(Vertical):
                 self.form.file_errors = []
                 self._revalidate()
 
-        self.app.push_screen(ConfirmScreen(f"Save {self.path}?", detail, yes="Save"), answered)
+        self.app.push_screen(ConfirmScreen(f"Save {self.path}?", detail, yes="Save", declined="not saved"), answered)
 
     def _write(self, path: Path, text: str) -> None:
         tmp = path.with_name(path.name + ".tmp")
@@ -215,7 +223,7 @@ class ConfigPane(Vertical):
 
     def action_export_toml(self) -> None:
         try:
-            cfg = self.form.config()
+            cfg = self.form.schema_config()
         except cfgmod.ConfigError as e:
             self.app.notify(str(e), title="not exported", severity="error")
             return
@@ -233,16 +241,16 @@ class ConfigPane(Vertical):
 
         self.app.push_screen(PickScreen("Open a training config", [(str(p), p.name) for p in files]), picked)
 
-    def _guard_unsaved(self, then: object) -> None:
+    def _guard_unsaved(self, then: Callable[[], None]) -> None:
         if not self.form.dirty:
-            then()  # type: ignore[operator]
+            then()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                then()  # type: ignore[operator]
+                then()
 
-        self.app.push_screen(ConfirmScreen("Discard unsaved edits?", str(self.path), yes="Discard"), answered)
+        self.app.push_screen(ConfirmScreen("Discard unsaved edits?", str(self.path), yes="Discard", declined="edits kept"), answered)
 
     def action_new_from_template(self) -> None:
         templates = [self.locations.template(n) for n in TEMPLATES if self.locations.template(n).is_file()]

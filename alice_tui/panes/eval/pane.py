@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -46,12 +47,15 @@ class EvalPane(Vertical, can_focus=True):
         detail: str
         report: Path | None = None
 
-    def __init__(self, runs_dir: Path, *, id: str | None = None) -> None:
+    # Set by the app (the attached run, or the one `e` was pressed on); the pane loads it once mounted.
+    run_dir: reactive[Path | None] = reactive(None, init=False, always_update=True)
+
+    def __init__(self, run_dir: Path | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.runs_dir = runs_dir
-        self.run_dir: Path | None = None
+        self.set_reactive(EvalPane.run_dir, run_dir)
         self.report: dict[str, Any] | None = None
         self.running = False
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="eval-bar"):
@@ -71,12 +75,19 @@ class EvalPane(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self.query_one("#eval-progress", Static).update(
             Text("Pick a run on the Runs pane (4) and press e, then g here to evaluate it.", style="dim"))
+        # A run_dir set before this point is loaded here, one set after it by the watcher: never both, never lost.
+        self._ready = True
+        if self.run_dir is not None:
+            self._load_run(self.run_dir)
+
+    def watch_run_dir(self, run_dir: Path | None) -> None:
+        if self._ready and run_dir is not None:
+            self._load_run(run_dir)
 
     def action_show(self, tab: str) -> None:
         self.query_one("#eval-tabs", TabbedContent).active = tab
 
-    def select_run(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
+    def _load_run(self, run_dir: Path) -> None:
         self.query_one("#eval-run", Static).update(Text(run_dir.name, style="bold"))
         choices = eval_report.checkpoint_choices(run_dir)
         select = self.query_one("#eval-checkpoint", Select)

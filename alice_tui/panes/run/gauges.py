@@ -29,7 +29,11 @@ class ResourceGauges(Widget):
     def render(self) -> Text:
         view = self._view
         if view is None or not view.resources:
+            if view is not None and not view.live and view.state != "created":
+                return Text(f"resources: none reported; the run {view.state} before the trainer's first report",
+                            style="red" if view.state == "failed" else "dim")
             return Text("resources: waiting for the trainer's first report", style="dim")
+        frozen = not view.live  # the last report of a run that is over: greyed, never read as current
         r = view.resources
         width = max(30, self.size.width or 40)
         gauge_w = max(6, (width - 24) // 2)
@@ -51,12 +55,12 @@ class ResourceGauges(Widget):
         ]
         out = Text()
         for i, (label, value, frac, hist, lo, hi) in enumerate(rows):
-            color = "red" if frac > 0.9 else "yellow" if frac > 0.7 else "green"
+            color = "grey50" if frozen else "red" if frac > 0.9 else "yellow" if frac > 0.7 else "green"
             out.append(f"{label:<8}", style="bold")
             out.append(f"{value:>10} ")
             out.append(fmt.bar(frac, gauge_w), style=color)
             out.append(" ")
-            out.append(fmt.sparkline(list(hist), spark_w, lo, hi), style="cyan")
+            out.append(fmt.sparkline(list(hist), spark_w, lo, hi), style="grey50" if frozen else "cyan")
             if i < len(rows) - 1:
                 out.append("\n")
         return out

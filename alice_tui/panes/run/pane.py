@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import typing
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,31 +17,40 @@ from textual.widgets import Log
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from alice_tui import event_stream, run_model
-from alice_tui.messages import EventsReady, RunsChanged, StreamStatus
+from alice_tui.messages import EventsReady, ResumeRun, RunsChanged, ShowEval, StartRun, StreamStatus
 from alice_tui.panes.run.gauges import ResourceGauges
 from alice_tui.panes.run.header import RunHeader
 from alice_tui.panes.run.plots import MetricPlot
-from alice_tui.screens import ConfirmScreen
+from alice_tui.screens import ConfirmScreen, TextViewScreen
 from trainer import protocol, rundir
 
 # At 50 events/s, redrawing per event would spend the CPU budget on frames nobody can read:
 # header, gauges and log repaint at most 10 times a second (a state change at once), plots every 2 s (as btop does).
 UI_INTERVAL_S = 0.1
 PLOT_INTERVAL_S = 2.0
+RESUMABLE = (protocol.INTERRUPTED, protocol.STOPPED, protocol.FAILED)
 
 
 class RunPane(Vertical, can_focus=True):
+    # Keys follow the state (check_action): p reads Pause or Continue, r shows only when there is something
+    # to resume, and c / s are dimmed once the trainer is gone.
     BINDINGS = [
-        Binding("p", "pause", "Pause", tooltip="Pause or resume the trainer"),
+        Binding("p", "pause", "Pause", tooltip="Pause the trainer at the next step boundary"),
+        Binding("p", "continue", "Continue", tooltip="Let the paused trainer go on"),
         Binding("c", "checkpoint", "Ckpt", tooltip="Save a checkpoint at the next step boundary"),
         Binding("s", "stop", "Stop"),
-        Binding("r", "resume_run", "Resume"),
+        Binding("r", "resume_run", "Resume", tooltip="Continue this run in a new trainer process"),
         Binding("n", "new_run", "New run"),
         Binding("e", "eval", "Eval"),
+        Binding("enter", "details", "Error", tooltip="The whole error and traceback of a failed run"),
+        # Reached only when the keys above are hidden: a key press is never silently ignored.
+        Binding("p,c,s", "explain_not_live", show=False),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, poll_s: float = 0.25, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.clock = clock
+        self.poll_s = poll_s
         self.view: run_model.RunView | None = None
         self.connected = False
         self._buffer: deque[tuple[Path, list[dict[str, Any]]]] = deque()
@@ -79,8 +89,7 @@ class RunPane(Vertical, can_focus=True):
     @work(thread=True, exclusive=True, group="follow", exit_on_error=False)
     def _follow(self, run_dir: Path, pid_hint: int | None) -> None:
         worker = get_current_worker()
-        poll = getattr(self.app, "poll_s", 0.25)
-        for item in event_stream.follow(run_dir, lambda: worker.is_cancelled, pid_hint, poll=poll):
+        for item in event_stream.follow(run_dir, lambda: worker.is_cancelled, pid_hint, poll=self.poll_s):
             if worker.is_cancelled:
                 return
             if isinstance(item, event_stream.Batch):
@@ -103,6 +112,7 @@ class RunPane(Vertical, can_focus=True):
                 run_model.fold_all(view, events)
         self._plots_dirty = self._ui_dirty = True
         if view is not None and view.state != state:
+            self.refresh_bindings()
             self._flush_ui()  # a state change is what a person waits for after pressing p or s
 
     def _flush_ui(self) -> None:
@@ -117,11 +127,14 @@ class RunPane(Vertical, can_focus=True):
         if self.view is None or message.run_dir != self.view.run_dir:
             return
         self.connected = message.connected
-        if not message.connected:
+        if message.connected:
+            self._control(message.run_dir, "status")  # requests made before we attached (pausing…, stopping…)
+        else:
             self.on_events_ready(EventsReady(message.run_dir))
             self._flush_ui()
             if not message.final and self.view.state not in protocol.FINAL_STATES:
-                run_model.mark_ended(self.view, message.reason)
+                complete = rundir.checkpoints(self.view.run_dir)
+                run_model.mark_ended(self.view, message.reason, complete[-1][0] if complete else None)
                 # A killed or crashed trainer leaves its last words in trainer.log, not in the events.
                 tail = _log_tail(rundir.RunPaths(self.view.run_dir).log)
                 for line in tail:
@@ -131,12 +144,12 @@ class RunPane(Vertical, can_focus=True):
                                 f"complete checkpoint.{cause}", title="Trainer gone", severity="warning", timeout=10)
             self._append_log()
             self.post_message(RunsChanged())
+        self.refresh_bindings()
         self._redraw_header()
 
     # ---- drawing ---------------------------------------------------------------------------
     def _redraw_header(self) -> None:
-        now = getattr(self.app, "clock", time.time)()
-        self.query_one(RunHeader).show(self.view, now, self.connected)
+        self.query_one(RunHeader).show(self.view, self.clock(), self.connected)
 
     def _redraw_plots(self) -> None:
         if not self._plots_dirty or not self.is_on_screen:
@@ -171,14 +184,47 @@ class RunPane(Vertical, can_focus=True):
             return None
         return self.view.run_dir
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.view
+        live = view is not None and view.live
+        paused = live and view is not None and (view.state == protocol.PAUSED or view.pending == run_model.PENDING["pause"])
+        if action == "pause":
+            return live and not paused
+        if action == "continue":
+            return bool(paused)
+        if action in ("checkpoint", "stop"):
+            return live
+        if action == "resume_run":
+            return view is not None and not live and view.state in RESUMABLE
+        if action == "details":
+            return view is not None and bool(view.error_detail)
+        return True
+
+    def action_explain_not_live(self) -> None:
+        self._require_live()
+
     def action_pause(self) -> None:
         if run_dir := self._require_live():
-            assert self.view is not None
-            self._control(run_dir, "resume" if self.view.state == protocol.PAUSED else "pause")
+            self._send(run_dir, "pause")
+
+    def action_continue(self) -> None:
+        if run_dir := self._require_live():
+            self._send(run_dir, "resume")
+
+    def _send(self, run_dir: Path, cmd: str) -> None:
+        assert self.view is not None
+        run_model.request_sent(self.view, cmd)
+        self.refresh_bindings()
+        self._redraw_header()
+        self._control(run_dir, cmd)
+
+    def action_details(self) -> None:
+        if self.view is not None and self.view.error_detail:
+            self.app.push_screen(TextViewScreen(f"{self.view.run_dir.name}: {self.view.state}", self.view.error_detail))
 
     def action_checkpoint(self) -> None:
         if run_dir := self._require_live():
-            self._control(run_dir, "checkpoint")
+            self._send(run_dir, "checkpoint")
 
     def action_stop(self) -> None:
         run_dir = self._require_live()
@@ -187,11 +233,12 @@ class RunPane(Vertical, can_focus=True):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._control(run_dir, "stop")
+                self._send(run_dir, "stop")
 
         self.app.push_screen(ConfirmScreen(
             f"Stop {run_dir.name}?",
-            "The trainer saves a checkpoint, then exits. `r` resumes it later.", yes="Stop"), answered)
+            "The trainer saves a checkpoint, then exits. `r` resumes it later.", yes="Stop",
+            declined="still training"), answered)
 
     @work(thread=True, group="control", exit_on_error=False)
     def _control(self, run_dir: Path, cmd: str) -> tuple[str, dict[str, Any]]:
@@ -202,27 +249,31 @@ class RunPane(Vertical, can_focus=True):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "control" and event.state == WorkerState.SUCCESS:
             cmd, reply = typing.cast(tuple[str, dict[str, Any]], event.worker.result)
-            if reply.get("ok"):
+            view = self.view
+            if cmd == "status":
+                if reply.get("ok") and view is not None and view.live:
+                    run_model.fold_status(view, reply)
+            elif reply.get("ok"):
                 self.app.notify(f"{cmd}: {reply.get('message') or 'sent'}", timeout=2)
             else:
+                if view is not None:
+                    view.pending = None
                 self.app.notify(f"{cmd} refused: {reply.get('error')}", severity="error")
+            self.refresh_bindings()
+            self._redraw_header()
 
     def action_resume_run(self) -> None:
         if self.view is None:
             self.app.notify("No run attached; pick one on the Runs pane (4).", severity="warning")
             return
-        self.app.resume_run(self.view.run_dir)  # type: ignore[attr-defined]
+        self.post_message(ResumeRun(self.view.run_dir))
 
     def action_new_run(self) -> None:
-        self.app.start_run()  # type: ignore[attr-defined]
+        self.post_message(StartRun())
 
     def action_eval(self) -> None:
         if self.view is not None:
-            self.app.show_eval(self.view.run_dir)  # type: ignore[attr-defined]
-
-    def attached_to(self) -> Path | None:
-        return self.view.run_dir if self.view else None
-
+            self.post_message(ShowEval(self.view.run_dir))
 
 
 def _log_tail(path: Path, n: int = 5) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -15,8 +16,9 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from alice_tui import fmt
-from alice_tui.messages import AttachRun
+from alice_tui.messages import AttachRun, ResumeRun, ShowEval
 from alice_tui.panes.run.header import STATE_STYLES
+from alice_tui.panes.run.pane import RESUMABLE
 from alice_tui.runs_index import RunsIndex
 from alice_tui.screens import ConfirmScreen
 from trainer import rundir
@@ -34,8 +36,9 @@ class RunsPane(Vertical, can_focus=False):
         Binding("g", "refresh", "Refresh"),
     ]
 
-    def __init__(self, runs_dir: Path, *, id: str | None = None) -> None:
+    def __init__(self, runs_dir: Path, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.clock = clock
         self.index = RunsIndex(runs_dir)
         self.runs: list[rundir.RunSummary] = []
 
@@ -67,10 +70,11 @@ class RunsPane(Vertical, can_focus=False):
             self.show(event.worker.result or [])
 
     def show(self, runs: list[rundir.RunSummary]) -> None:
-        self.runs = runs
-        now = getattr(self.app, "clock", time.time)()
+        """Redraw the list; the cursor stays on the same run (by path), wherever refreshes move it."""
         table = self.query_one(DataTable)
-        selected = self.selected()
+        keep = self.selected()
+        self.runs = runs
+        now = self.clock()
         table.clear()
         for r in runs:
             state = Text(f" {r.state} ", style=STATE_STYLES.get(r.state, ""))
@@ -78,20 +82,33 @@ class RunsPane(Vertical, can_focus=False):
             ckpt = str(r.last_checkpoint) if r.last_checkpoint is not None else "–"
             table.add_row(r.name, state, step, fmt.number(r.loss), ckpt, fmt.age(r.updated_t, now),
                           _clock(r.started_t), key=str(r.path))
-        if selected is not None:
-            for i, r in enumerate(runs):
-                if r.path == selected.path:
-                    table.move_cursor(row=i)
+        if keep is not None and (row := self._row_of(keep.path)) is not None:
+            table.move_cursor(row=row, animate=False, scroll=False)
         live = sum(r.alive for r in runs)
         self.query_one("#runs-title", Static).update(Text.assemble(
             (f" {len(runs)} runs", "bold"), f" in {self.index.root}  ·  ", (f"{live} live", "green"),
             "  ·  enter attach · r resume · d delete · e evaluate"))
+        self.refresh_bindings()
+
+    def _row_of(self, path: Path) -> int | None:
+        return next((i for i, r in enumerate(self.runs) if r.path == path), None)
 
     def selected(self) -> rundir.RunSummary | None:
+        """The run under the cursor, found by the row's key (the run's path), never by its position."""
         table = self.query_one(DataTable)
-        if not self.runs or table.cursor_row is None or not (0 <= table.cursor_row < len(self.runs)):
+        if not self.runs or not table.is_valid_row_index(table.cursor_row):
             return None
-        return self.runs[table.cursor_row]
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.runs if str(r.path) == key), None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # r follows the run under the cursor
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume_run":
+            run = self.selected()
+            return run is not None and not run.alive and run.state in RESUMABLE
+        return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_attach()
@@ -102,11 +119,11 @@ class RunsPane(Vertical, can_focus=False):
 
     def action_resume_run(self) -> None:
         if run := self.selected():
-            self.app.resume_run(run.path)  # type: ignore[attr-defined]
+            self.post_message(ResumeRun(run.path))
 
     def action_eval(self) -> None:
         if run := self.selected():
-            self.app.show_eval(run.path)  # type: ignore[attr-defined]
+            self.post_message(ShowEval(run.path))
 
     def action_delete(self) -> None:
         run = self.selected()
@@ -129,9 +146,13 @@ class RunsPane(Vertical, can_focus=False):
                 self.action_refresh()
 
         self.app.push_screen(ConfirmScreen(
-            f"Delete {run.name}?", f"Removes {run.path} with its checkpoints and adapter. This cannot be undone.",
-            yes="Delete"), answered)
+            f"Delete {run.name}?",
+            f"{fresh.state} at step {fmt.step_fraction(fresh.step, fresh.max_steps)}, last checkpoint "
+            f"{fresh.last_checkpoint if fresh.last_checkpoint is not None else 'none'}.\n"
+            f"Removes {run.path} with its checkpoints and adapter. This cannot be undone.",
+            yes="Delete", declined="kept"), answered)
 
 
 def _clock(t: float | None) -> str:
-    return time.strftime("%y-%m-%d %H:%M", time.localtime(t)) if t else "–"
+    # ISO order: `26-12-02` read as 26 December; 2026-12-02 cannot be misread.
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "–"
