@@ -42,6 +42,8 @@ class SourceRun:
         self.lang_mismatch = 0
         self.timings: dict[str, float] = {}
         self.stats: dict[str, Any] = {}
+        self.repaired: dict[str, int] = {}
+        self.warnings: list[str] = []
 
 
 def _processed_line(r: Record) -> str:
@@ -59,7 +61,8 @@ def run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, 
     name = spec["name"]
     module = sources.load(spec["type"])
     ctx = SourceContext(name=name, options=dict(spec), on_error=spec.get("on_error", recipe.on_error),
-                        seed=recipe.seed, previous=previous, stats=run.stats)
+                        seed=recipe.seed, previous=previous, stats=run.stats, repaired=run.repaired,
+                        warnings=run.warnings)
     raw_out = JsonlWriter(tmp / "raw" / f"{name}.jsonl")
     processed_out = JsonlWriter(tmp / "processed" / f"{name}.jsonl")
     raw_rows: list[Any] = []

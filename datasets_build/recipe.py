@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datasets_build import sources
+from datasets_build import sources, speaker_markers
 from datasets_build.records import DataError
 
 ON_ERROR = ("fail", "skip")
@@ -117,6 +117,10 @@ def _check_source(i: int, src: Any, errors: list[str], names: set[str]) -> dict[
         errors.append(f"{prefix}on_error: must be one of {ON_ERROR}")
     if "limit" in opts and opts["limit"] < 0:
         errors.append(f"{prefix}limit: must be >= 0")
+    if "max_line_bytes" in opts and opts["max_line_bytes"] < 1:
+        errors.append(f"{prefix}max_line_bytes: must be >= 1")
+    if "speaker_markers" in opts and opts["speaker_markers"] not in speaker_markers.MODES:
+        errors.append(f"{prefix}speaker_markers: must be one of {speaker_markers.MODES}")
     return opts
 
 

@@ -38,6 +38,10 @@ def build_manifest(recipe: Recipe, runs: dict[str, SourceRun], result: SplitResu
             "read": run.read, "kept": len(run.kept), "dropped": dropped,
             "language_mismatch": run.lang_mismatch, "pii": dict(sorted(run.pii.items())),
         }
+        if run.repaired:
+            sources[name]["repaired"] = dict(sorted(run.repaired.items()))
+        if run.warnings:
+            sources[name]["warnings"] = list(run.warnings)
         if run.stats:
             sources[name]["run_stats"] = dict(sorted(run.stats.items()))
         if run.read != len(run.kept) + sum(dropped.values()):
@@ -96,6 +100,9 @@ def summary(manifest: dict[str, Any]) -> str:
         drops = ", ".join(f"{k}={v}" for k, v in s["dropped"].items()) or "-"
         rows.append([name, s["type"], s["lang"], s["read"], s["kept"], drops])
     out += ["", _table(["source", "type", "lang", "read", "kept", "dropped (reason=n)"], rows)]
+    for name, s in manifest["sources"].items():
+        out += [f"WARNING: source {name}: {w}" for w in s.get("warnings", [])]
+        out += [f"source {name}: kept {n} pair(s) after repairing {k}" for k, n in s.get("repaired", {}).items()]
     t = manifest["totals"]
     out += ["", _table(["split", "pairs"], [[k, v] for k, v in t["by_split"].items()] + [["total", t["records"]]])]
     lang = manifest["language"]
