@@ -39,6 +39,7 @@ class AnnotateSettings:
     buckets: tuple[tuple[str, int], ...] = (("S", 256), ("M", 512))
     dedup_prefix_chars: int = 400
     max_tokens: int = 2048
+    case_id_context: bool = True
 
 
 @dataclass
@@ -66,7 +67,8 @@ def init_worker(settings: AnnotateSettings) -> None:
     if _STATE.settings == settings:
         return
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _STATE.masker = Masker(settings.case_id_patterns, settings.pii_kinds, settings.phone_regions)
+    _STATE.masker = Masker(settings.case_id_patterns, settings.pii_kinds, settings.phone_regions,
+                           settings.case_id_context)
     _STATE.identifier = load_language_identifier(settings.languages)
     _STATE.tokenizer = load_fast_tokenizer(settings.tokenizer, settings.tokenizer_cache)
     _STATE.counter = TokenCounter(_STATE.tokenizer)

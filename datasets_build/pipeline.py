@@ -166,7 +166,8 @@ def annotate_settings(recipe: Recipe) -> AnnotateSettings:
         case_id_patterns=tuple(pii.case_id_patterns) if pii.case_id_patterns is not None else None,
         phone_regions=tuple(pii.phone_regions), languages=tuple(recipe.languages), tokenizer=recipe.tokenizer,
         tokenizer_cache=str(BUILTIN_CACHE), buckets=tuple(sorted(recipe.buckets.items())),
-        dedup_prefix_chars=recipe.dedup_prefix_chars, max_tokens=recipe.max_tokens)
+        dedup_prefix_chars=recipe.dedup_prefix_chars, max_tokens=recipe.max_tokens,
+        case_id_context=pii.case_id_context)
 
 
 def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | None = None) -> Path:

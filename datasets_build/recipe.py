@@ -18,6 +18,7 @@ class PiiSettings:
     enabled: bool = True
     kinds: list[str] = field(default_factory=lambda: ["personnummer", "email", "phone", "case_id"])
     case_id_patterns: list[str] | None = None  # None: the built-in defaults
+    case_id_context: bool = True  # also IDs that a case/ticket/reference word introduces (case_ids.py)
     phone_regions: list[str] = field(default_factory=lambda: ["SE", "GB"])
 
 
@@ -59,7 +60,8 @@ _TOP = {"name": str, "version": str, "sources": list, "description": str, "seed"
         "tokenizer": str, "workers": int, "languages": list, "language_target": dict, "language_tolerance": float,
         "drop_language_mismatch": bool, "max_tokens": int, "buckets": dict, "min_quality": int, "dedup": bool,
         "dedup_prefix_chars": int, "pii": dict, "splits": dict}
-_PII = {"enabled": bool, "kinds": list, "case_id_patterns": (list, type(None)), "phone_regions": list}
+_PII = {"enabled": bool, "kinds": list, "case_id_patterns": (list, type(None)), "case_id_context": bool,
+        "phone_regions": list}
 _SPLITS = {"val": float, "test": float, "golden": int, "seed": int, "golden_from": (str, type(None))}
 
 
