@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from datasets_build import lint
 from datasets_build.splits import SPLITS
 
 if TYPE_CHECKING:
@@ -116,6 +117,15 @@ def summary(manifest: dict[str, Any]) -> str:
             "", _table(["domain", "pairs"], [[k, v] for k, v in t["by_domain"].items()])]
     if manifest["pii"]:
         out += ["", _table(["pii kind", "masked"], [[k, v] for k, v in manifest["pii"].items()])]
+    nd = manifest.get("near_dup") or {}
+    if nd.get("enabled"):
+        cross = nd["cross_split"]
+        out += ["", f"near-duplicates (Jaccard >= {nd['threshold']} on word {nd['ngram']}-grams): "
+                    f"{nd['removed']} removed in {nd['clusters']} clusters"
+                    + (f" ({', '.join(f'{k}={v}' for k, v in nd['by_source'].items())})" if nd["by_source"] else "")
+                    + f"; evaluation pairs with a near-twin in train: {cross['found']} found, "
+                      f"{cross['removed_from_train']} train pairs removed, {cross['after']} left"]
+    out += lint.summary_lines(manifest.get("lint") or {})
     cont = manifest["golden"]["contamination"]
     out += ["", f"golden: {manifest['golden']['n']} pairs; removed from other splits as contaminated: "
                 f"{sum(cont.get('removed', {}).values())}"]
