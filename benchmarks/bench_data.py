@@ -57,9 +57,13 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+NEAR_DUP = {"enabled": True}
+
+
 def time_build(files: dict[str, Path], out: Path, workers: int) -> tuple[float, float, int, dict[str, float]]:
     """(wall seconds, CPU seconds, pairs read, wall seconds per stage summed over sources) of one build."""
     recipe = from_dict({"name": f"bench{workers}", "version": "v1", "workers": workers, "max_tokens": 4096,
+                        "near_dup": NEAR_DUP,
                         "dedup": True, "sources": [{"type": "local_jsonl", "name": lang, "path": str(p), "lang": lang}
                                                    for lang, p in files.items()]}, path="<bench>")
     clear_memos()  # every build starts from cold PII/language/line memos, as a fresh process would
@@ -153,7 +157,10 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3, help="1-worker and N-worker builds, alternated")
+    ap.add_argument("--near-dup", action=argparse.BooleanOptionalAction, default=True,
+                    help="near-duplicate signatures, filter and cross-split check (on by default, as in a recipe)")
     args = ap.parse_args()
+    NEAR_DUP["enabled"] = args.near_dup
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         files, texts = write_inputs(tmp, args.pairs)

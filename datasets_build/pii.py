@@ -15,6 +15,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from datasets_build import case_ids
+
 PLACEHOLDER = {"personnummer": "<PERSONNUMMER>", "email": "<EMAIL>", "phone": "<PHONE>", "case_id": "<CASE_ID>"}
 KINDS = tuple(PLACEHOLDER)
 
@@ -279,12 +281,14 @@ def _add(spans: list[tuple[int, int, str]], s: int, e: int, kind: str) -> None:
 
 
 class Masker:
-    """A configured masker; `case_patterns` replaces the default case/ticket ID patterns, and national
-    phone numbers (leading 0) are tried in `phone_regions` in order."""
+    """A configured masker; `case_patterns` replaces the default case/ticket ID patterns (`case_context` adds
+    the IDs a case/ticket word introduces, `case_ids.py`), and national phone numbers (leading 0) are tried in
+    `phone_regions` in order."""
 
     def __init__(self, case_patterns: Iterable[str] | None = None, kinds: Iterable[str] = KINDS,
-                 phone_regions: Iterable[str] = ("SE", "GB")) -> None:
+                 phone_regions: Iterable[str] = ("SE", "GB"), case_context: bool = True) -> None:
         self.phone_regions = tuple(phone_regions)
+        self.case_context = case_context
         self.kinds = frozenset(kinds)
         unknown = self.kinds - set(KINDS)
         if unknown:
@@ -328,6 +332,10 @@ class Masker:
             for cs, ce in clusters:
                 if ce - cs >= 7:  # the shortest _PHONE match
                     self._phones(text, cs, ce, spans)
+        if want["case_id"] and self.case_context:
+            # Last, so that a phone number or personnummer after a case word stays what it is.
+            for s, e in case_ids.find(text):
+                _add(spans, s, e, "case_id")
         if len(spans) > 1:
             spans.sort()
         return spans
@@ -342,7 +350,8 @@ class Masker:
                 for m in hash_rx.finditer(text):
                     _add(spans, m.start(), m.end(), "case_id")
             for m in _case_word_ids(text, word_rx):
-                _add(spans, m.start("id"), m.end("id"), "case_id")  # its `id` group always takes part
+                if not case_ids.idiom(text, m.start()):
+                    _add(spans, m.start("id"), m.end("id"), "case_id")  # its `id` group always takes part
             return
         for rx in self.case_patterns:
             has_id = "id" in rx.groupindex

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from datasets_build import sources
+from datasets_build import lint, near_dup, sources
 from datasets_build.annotate import CHUNK, AnnotateSettings, Annotator
 from datasets_build.builtin_tokenizer import BUILTIN_CACHE
 from datasets_build.jsonl_writer import JsonlWriter, write_jsonl
@@ -42,6 +42,8 @@ class SourceRun:
         self.lang_mismatch = 0
         self.timings: dict[str, float] = {}
         self.stats: dict[str, Any] = {}
+        self.repaired: dict[str, int] = {}
+        self.warnings: list[str] = []
 
 
 def _processed_line(r: Record) -> str:
@@ -59,7 +61,8 @@ def run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, 
     name = spec["name"]
     module = sources.load(spec["type"])
     ctx = SourceContext(name=name, options=dict(spec), on_error=spec.get("on_error", recipe.on_error),
-                        seed=recipe.seed, previous=previous, stats=run.stats)
+                        seed=recipe.seed, previous=previous, stats=run.stats, repaired=run.repaired,
+                        warnings=run.warnings)
     raw_out = JsonlWriter(tmp / "raw" / f"{name}.jsonl")
     processed_out = JsonlWriter(tmp / "processed" / f"{name}.jsonl")
     raw_rows: list[Any] = []
@@ -163,7 +166,13 @@ def annotate_settings(recipe: Recipe) -> AnnotateSettings:
         case_id_patterns=tuple(pii.case_id_patterns) if pii.case_id_patterns is not None else None,
         phone_regions=tuple(pii.phone_regions), languages=tuple(recipe.languages), tokenizer=recipe.tokenizer,
         tokenizer_cache=str(BUILTIN_CACHE), buckets=tuple(sorted(recipe.buckets.items())),
-        dedup_prefix_chars=recipe.dedup_prefix_chars, max_tokens=recipe.max_tokens)
+        dedup_prefix_chars=recipe.dedup_prefix_chars, max_tokens=recipe.max_tokens,
+        case_id_context=pii.case_id_context, near_dup=_near_dup_params(recipe))
+
+
+def _near_dup_params(recipe: Recipe) -> tuple[int, int, int] | None:
+    nd = recipe.near_dup
+    return (nd.ngram, nd.num_perm, nd.bands) if nd.enabled else None
 
 
 def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | None = None) -> Path:
@@ -186,6 +195,11 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
         ]
         if recipe.dedup:
             filters.append(("dedup", dedup))
+        nd_params = _near_dup_params(recipe)
+        params = near_dup.Params(*nd_params) if nd_params is not None else None
+        near = near_dup.NearDedup(params, recipe.near_dup.threshold) if params is not None else None
+        if near is not None and recipe.near_dup.drop:
+            filters.append(("near_dup", near))
         runs: dict[str, SourceRun] = {}
         previous: dict[str, list[Record]] = {}
         seen_ids: Counter[str] = Counter()
@@ -206,11 +220,22 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
             found = {r.id for r in result.splits["golden"]} & pinned
             result.frozen = {"from": recipe.splits.golden_from, "pinned": len(pinned),
                                               "found": len(found), "missing": len(pinned) - len(found)}
+        near_report: dict[str, Any] = {"enabled": False}
+        twins: set[str] = set()
+        if near is not None and params is not None:
+            cross, twins = near_dup.cross_split(result.splits, params, recipe.near_dup.threshold)
+            near_report = {"enabled": True, "drop": recipe.near_dup.drop, "threshold": recipe.near_dup.threshold,
+                           "ngram": params.ngram, "num_perm": params.num_perm, "bands": params.bands,
+                           **near.report(), "cross_split": cross}
         in_splits = {r.id for recs in result.splits.values() for r in recs}
         for run in runs.values():
             gone = [r for r in run.kept if r.id not in in_splits]
             if gone:
-                run.dropped["golden_contamination"] += len(gone)
+                twin = sum(1 for r in gone if r.id in twins)
+                if twin:
+                    run.dropped["near_dup_of_eval"] += twin
+                if len(gone) > twin:
+                    run.dropped["golden_contamination"] += len(gone) - twin
                 run.kept = [r for r in run.kept if r.id in in_splits]
         split_dir = tmp / "splits" / recipe.version
         for name in SPLITS:
@@ -221,6 +246,8 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
 
         files = dict(sorted(files.items()))
         manifest = build_manifest(recipe, runs, result, files, split_time, time.perf_counter() - started)
+        manifest["near_dup"] = near_report
+        manifest["lint"] = lint.report(result.splits, recipe.lint, recipe.max_tokens)
         text = dumps_manifest(manifest)
         (tmp / "manifest.json").write_text(text, encoding="utf-8")
         (split_dir / "manifest.json").write_text(text, encoding="utf-8")

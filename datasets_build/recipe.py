@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datasets_build import sources
+from datasets_build import sources, speaker_markers
 from datasets_build.records import DataError
 
 ON_ERROR = ("fail", "skip")
@@ -18,6 +18,7 @@ class PiiSettings:
     enabled: bool = True
     kinds: list[str] = field(default_factory=lambda: ["personnummer", "email", "phone", "case_id"])
     case_id_patterns: list[str] | None = None  # None: the built-in defaults
+    case_id_context: bool = True  # also IDs that a case/ticket/reference word introduces (case_ids.py)
     phone_regions: list[str] = field(default_factory=lambda: ["SE", "GB"])
 
 
@@ -28,6 +29,26 @@ class SplitSettings:
     golden: int = 200
     seed: int = 0
     golden_from: str | None = None  # an earlier golden.jsonl whose pairs stay golden (frozen)
+
+
+@dataclass
+class NearDupSettings:
+    enabled: bool = True  # signatures, and the check that no evaluation pair has a near-twin in train
+    drop: bool = True  # also drop near-duplicates within the pool (first occurrence wins, across sources)
+    threshold: float = 0.8  # estimated Jaccard similarity of word n-grams of prompt + chosen
+    ngram: int = 5
+    num_perm: int = 128
+    bands: int = 21
+
+
+@dataclass
+class LintSettings:
+    truncate_at: int | None = None  # the trainer's max_length; None: max_tokens
+    chosen_longer: list[float] = field(default_factory=lambda: [0.35, 0.65])  # band, per source and language
+    trivial_difference: float = 0.0  # the highest share of pairs each check may reach without a warning
+    both_refusals: float = 0.02
+    prompt_ends_with_assistant: float = 0.0
+    truncated: float = 0.0
 
 
 @dataclass
@@ -51,6 +72,8 @@ class Recipe:
     dedup_prefix_chars: int = 400
     pii: PiiSettings = field(default_factory=PiiSettings)
     splits: SplitSettings = field(default_factory=SplitSettings)
+    near_dup: NearDupSettings = field(default_factory=NearDupSettings)
+    lint: LintSettings = field(default_factory=LintSettings)
     path: str = ""
     sha256: str = ""
 
@@ -58,8 +81,12 @@ class Recipe:
 _TOP = {"name": str, "version": str, "sources": list, "description": str, "seed": int, "on_error": str,
         "tokenizer": str, "workers": int, "languages": list, "language_target": dict, "language_tolerance": float,
         "drop_language_mismatch": bool, "max_tokens": int, "buckets": dict, "min_quality": int, "dedup": bool,
-        "dedup_prefix_chars": int, "pii": dict, "splits": dict}
-_PII = {"enabled": bool, "kinds": list, "case_id_patterns": (list, type(None)), "phone_regions": list}
+        "dedup_prefix_chars": int, "pii": dict, "splits": dict, "near_dup": dict, "lint": dict}
+_PII = {"enabled": bool, "kinds": list, "case_id_patterns": (list, type(None)), "case_id_context": bool,
+        "phone_regions": list}
+_NEAR_DUP = {"enabled": bool, "drop": bool, "threshold": float, "ngram": int, "num_perm": int, "bands": int}
+_LINT = {"truncate_at": (int, type(None)), "chosen_longer": list, "trivial_difference": float, "both_refusals": float,
+         "prompt_ends_with_assistant": float, "truncated": float}
 _SPLITS = {"val": float, "test": float, "golden": int, "seed": int, "golden_from": (str, type(None))}
 
 
@@ -117,6 +144,10 @@ def _check_source(i: int, src: Any, errors: list[str], names: set[str]) -> dict[
         errors.append(f"{prefix}on_error: must be one of {ON_ERROR}")
     if "limit" in opts and opts["limit"] < 0:
         errors.append(f"{prefix}limit: must be >= 0")
+    if "max_line_bytes" in opts and opts["max_line_bytes"] < 1:
+        errors.append(f"{prefix}max_line_bytes: must be >= 1")
+    if "speaker_markers" in opts and opts["speaker_markers"] not in speaker_markers.MODES:
+        errors.append(f"{prefix}speaker_markers: must be one of {speaker_markers.MODES}")
     return opts
 
 
@@ -133,9 +164,12 @@ def from_dict(data: Any, path: str = "", text: str = "") -> Recipe:
         errors.append("sources: at least one source is needed")
     pii = PiiSettings(**_check_section(top.pop("pii", {}), _PII, "pii.", errors))
     splits = SplitSettings(**_check_section(top.pop("splits", {}), _SPLITS, "splits.", errors))
+    near_dup = NearDupSettings(**_check_section(top.pop("near_dup", {}), _NEAR_DUP, "near_dup.", errors))
+    lint = LintSettings(**_check_section(top.pop("lint", {}), _LINT, "lint.", errors))
     top.pop("sources", None)
     name, version = top.pop("name", ""), top.pop("version", "")
-    recipe = Recipe(name=name, version=version, sources=srcs, pii=pii, splits=splits, path=path,
+    recipe = Recipe(name=name, version=version, sources=srcs, pii=pii, splits=splits, near_dup=near_dup, lint=lint,
+                    path=path,
                     sha256=hashlib.sha256(text.encode()).hexdigest(), **top)
     _check_values(recipe, errors)
     if errors:
@@ -170,6 +204,23 @@ def _check_values(r: Recipe, errors: list[str]) -> None:
         errors.append("splits: val and test are fractions in [0, 1) with val + test < 1")
     if s.golden < 0:
         errors.append("splits.golden: must be >= 0")
+    nd = r.near_dup
+    if not 0 < nd.threshold <= 1:
+        errors.append(f"near_dup.threshold: must be in (0, 1], got {nd.threshold}")
+    if nd.ngram < 1:
+        errors.append("near_dup.ngram: must be >= 1")
+    if not 16 <= nd.num_perm <= 1024 or nd.num_perm & (nd.num_perm - 1):
+        errors.append(f"near_dup.num_perm: must be a power of two from 16 to 1024, got {nd.num_perm}")
+    elif not 1 <= nd.bands <= nd.num_perm:
+        errors.append(f"near_dup.bands: must be from 1 to num_perm ({nd.num_perm}), got {nd.bands}")
+    band = r.lint.chosen_longer
+    if len(band) != 2 or not all(_type_ok(x, float) for x in band) or not 0 <= band[0] <= band[1] <= 1:
+        errors.append(f"lint.chosen_longer: give a band [low, high] of shares in [0, 1], got {band!r}")
+    for key in ("trivial_difference", "both_refusals", "prompt_ends_with_assistant", "truncated"):
+        if not 0 <= getattr(r.lint, key) <= 1:
+            errors.append(f"lint.{key}: must be a share in [0, 1]")
+    if r.lint.truncate_at is not None and r.lint.truncate_at < 1:
+        errors.append("lint.truncate_at: must be >= 1")
     from datasets_build.pii import KINDS
 
     if set(r.pii.kinds) - set(KINDS):

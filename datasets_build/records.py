@@ -29,11 +29,12 @@ class Record:
     raw: Any = None
     declared_lang: str = ""
     n_tokens: int = 0
-    n_tokens_rejected: int = 0  # exact, or an upper bound when that is already under max_tokens
+    n_tokens_rejected: int = 0  # prompt + rejected, exact
     bucket: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     fp: str = ""  # dedup fingerprint, computed once in the annotate step
     split_line: str = ""  # the record as its split-file JSON line, serialised in the worker
+    sig: Any = None  # (MinHash signature, shingle set) of prompt + chosen (near_dup.py), from the annotate step
 
     def to_split_json(self) -> dict[str, Any]:
         """The trainer's split-record contract (TRL conversational columns plus metadata)."""

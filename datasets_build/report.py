@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from datasets_build import lint
 from datasets_build.splits import SPLITS
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ def build_manifest(recipe: Recipe, runs: dict[str, SourceRun], result: SplitResu
             "read": run.read, "kept": len(run.kept), "dropped": dropped,
             "language_mismatch": run.lang_mismatch, "pii": dict(sorted(run.pii.items())),
         }
+        if run.repaired:
+            sources[name]["repaired"] = dict(sorted(run.repaired.items()))
+        if run.warnings:
+            sources[name]["warnings"] = list(run.warnings)
         if run.stats:
             sources[name]["run_stats"] = dict(sorted(run.stats.items()))
         if run.read != len(run.kept) + sum(dropped.values()):
@@ -96,6 +101,9 @@ def summary(manifest: dict[str, Any]) -> str:
         drops = ", ".join(f"{k}={v}" for k, v in s["dropped"].items()) or "-"
         rows.append([name, s["type"], s["lang"], s["read"], s["kept"], drops])
     out += ["", _table(["source", "type", "lang", "read", "kept", "dropped (reason=n)"], rows)]
+    for name, s in manifest["sources"].items():
+        out += [f"WARNING: source {name}: {w}" for w in s.get("warnings", [])]
+        out += [f"source {name}: kept {n} pair(s) after repairing {k}" for k, n in s.get("repaired", {}).items()]
     t = manifest["totals"]
     out += ["", _table(["split", "pairs"], [[k, v] for k, v in t["by_split"].items()] + [["total", t["records"]]])]
     lang = manifest["language"]
@@ -109,6 +117,15 @@ def summary(manifest: dict[str, Any]) -> str:
             "", _table(["domain", "pairs"], [[k, v] for k, v in t["by_domain"].items()])]
     if manifest["pii"]:
         out += ["", _table(["pii kind", "masked"], [[k, v] for k, v in manifest["pii"].items()])]
+    nd = manifest.get("near_dup") or {}
+    if nd.get("enabled"):
+        cross = nd["cross_split"]
+        out += ["", f"near-duplicates (Jaccard >= {nd['threshold']} on word {nd['ngram']}-grams): "
+                    f"{nd['removed']} removed in {nd['clusters']} clusters"
+                    + (f" ({', '.join(f'{k}={v}' for k, v in nd['by_source'].items())})" if nd["by_source"] else "")
+                    + f"; evaluation pairs with a near-twin in train: {cross['found']} found, "
+                      f"{cross['removed_from_train']} train pairs removed, {cross['after']} left"]
+    out += lint.summary_lines(manifest.get("lint") or {})
     cont = manifest["golden"]["contamination"]
     out += ["", f"golden: {manifest['golden']['n']} pairs; removed from other splits as contaminated: "
                 f"{sum(cont.get('removed', {}).values())}"]

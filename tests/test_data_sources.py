@@ -34,9 +34,10 @@ def test_hh_rlhf_real_sample_quirks_are_counted() -> None:
     items = list(hh_rlhf.read(_ctx(hh_rlhf, path=str(HH_SAMPLE))))
     records, drops = _split(items)
     assert len(items) == 1500
-    # The real file has one pair whose dialogues differ before the last turn and four empty responses.
-    assert drops == Counter({"empty_response": 4, "prefix_mismatch": 1})
-    assert len(records) == 1495
+    # The real file has one pair whose dialogues differ before the last turn, four empty responses and 28
+    # pairs with a turn that starts with "Human:" (tests/test_data_speaker_markers.py).
+    assert drops == Counter({"empty_response": 4, "prefix_mismatch": 1, "speaker_marker_in_turn": 28})
+    assert len(records) == 1467
     for r in records:
         assert r.prompt[-1]["role"] == "user"
         assert all(m["role"] in ("user", "assistant") for m in r.prompt)

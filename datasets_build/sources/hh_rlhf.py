@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from datasets_build.records import Drop, Message, Record, make_id
-from datasets_build.sources.base import SourceContext, convert_rows, iter_rows
+from datasets_build.sources.base import FILE_DEFAULTS, FILE_OPTIONS, SourceContext, convert_rows, iter_rows
 
-DEFAULTS = {"lang": "en", "domain": "general_assistant", "quality": 4}
-OPTIONS = {"path": str, "subset": str, "split": str, "revision": str}
+DEFAULTS = {"lang": "en", "domain": "general_assistant", "quality": 4, **FILE_DEFAULTS}
+OPTIONS = {"path": str, "subset": str, "split": str, "revision": str, **FILE_OPTIONS}
 ASSISTANT = "\n\nAssistant:"
 _TURN = re.compile(r"\n\n(Human|Assistant):")
 

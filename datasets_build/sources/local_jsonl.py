@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from datasets_build.records import Drop, Message, Record, make_id
-from datasets_build.sources.base import SourceContext, convert_rows, iter_jsonl, resolve_path
+from datasets_build.sources.base import FILE_DEFAULTS, FILE_OPTIONS, SourceContext, convert_rows, file_rows
 
-DEFAULTS = {"lang": "sv", "domain": "general_assistant", "quality": 3}
-OPTIONS = {"path": str}
+DEFAULTS = {"lang": "sv", "domain": "general_assistant", "quality": 3, **FILE_DEFAULTS}
+OPTIONS = {"path": str, **FILE_OPTIONS}
 ROLES = ("system", "user", "assistant")
 
 
@@ -42,8 +42,8 @@ def _response(value: Any, field: str) -> tuple[str | None, str]:
 
 
 def read(ctx: SourceContext) -> Iterator[Record | Drop]:
-    path = resolve_path(ctx)
-    yield from convert_rows(ctx, str(path), iter_jsonl(path), lambda obj, origin: convert(ctx, obj, origin))
+    label, rows = file_rows(ctx)
+    yield from convert_rows(ctx, label, rows, lambda obj, origin: convert(ctx, obj, origin))
 
 
 def convert(ctx: SourceContext, obj: Any, origin: str) -> Record | Drop:

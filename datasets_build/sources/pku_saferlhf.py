@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from datasets_build.records import DataError, Drop, Record, make_id
-from datasets_build.sources.base import SourceContext, convert_rows, iter_rows
+from datasets_build.sources.base import FILE_DEFAULTS, FILE_OPTIONS, SourceContext, convert_rows, iter_rows
 
-DEFAULTS = {"lang": "en", "domain": "policy_safety", "quality": 4}
-OPTIONS = {"path": str, "subset": str, "split": str, "revision": str, "preference": str, "drop_both_unsafe": bool}
+DEFAULTS = {"lang": "en", "domain": "policy_safety", "quality": 4, **FILE_DEFAULTS}
+OPTIONS = {"path": str, "subset": str, "split": str, "revision": str, "preference": str, "drop_both_unsafe": bool,
+           **FILE_OPTIONS}
 PREFERENCES = ("safer", "better")
 _REQUIRED = {"prompt": str, "response_0": str, "response_1": str, "is_response_0_safe": bool,
              "is_response_1_safe": bool, "better_response_id": int, "safer_response_id": int}
