@@ -28,6 +28,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                       "training.dataloader_num_workers")),
     ("Schedule", "training.", ()),
     ("Device and precision", "device.", ()),
+    ("Distributed (data-parallel ranks)", "distributed.", ()),
     ("Checkpointing", "checkpointing.", ()),
 )
 

@@ -182,3 +182,21 @@ async def test_a_resume_loading_shows_the_checkpoint_not_the_dead_attempts_numbe
         assert "loading from checkpoint-40" in header and "ETA –" in header and "45/60" not in header
         assert pane.view is not None and pane.view.loss_series.xs[-1] == 40
         assert not [n for n in notes(app) if "Traceback" in n]
+
+
+async def test_a_multi_rank_run_shows_the_sum_and_the_worst_rank(tmp_path: Path) -> None:
+    run = write_run(tmp_path, "ranks", steps=5, max_steps=60, final_state=None, pid=os.getpid())
+    gib = 1024 ** 3
+    _append(run, {"seq": 700, "t": T0 + 50, "type": "resources", "attempt": 1, "cpu_percent": 90.0,
+                  "rss_bytes": 2 * gib, "sys_mem_percent": 40.0, "device": "cpu", "device_mem_bytes": None,
+                  "ranks": [{"rank": 0, "cpu_percent": 90.0, "rss_bytes": 2 * gib, "device_mem_bytes": None},
+                            {"rank": 1, "cpu_percent": 95.0, "rss_bytes": 3 * gib, "device_mem_bytes": None}],
+                  "rss_bytes_sum": 5 * gib, "worst_rank": 1})
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(RunPane)
+        await wait_until(pilot, lambda: pane.view is not None and bool(pane.view.resources), what="resources")
+        await pilot.pause(0.2)
+        text = str(app.query_one(ResourceGauges).render())
+        assert "5.0 GiB" in text  # the RSS gauge is the sum over ranks
+        assert "2 ranks (sums above) · worst rank 1: RSS 3.0 GiB" in text

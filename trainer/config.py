@@ -171,7 +171,7 @@ class TrainConfig:
     checkpointing: CheckpointConfig = field(default_factory=CheckpointConfig)
 
 
-SECTIONS = ("model", "data", "lora", "dpo", "training", "device", "checkpointing")
+SECTIONS = ("model", "data", "lora", "dpo", "training", "device", "distributed", "checkpointing")
 
 # Changing these on resume would silently train a different model than the checkpoint holds.
 RESUME_FROZEN_PREFIXES = ("model.", "lora.", "data.", "dpo.", "seed", "training.per_device_batch_size",

@@ -39,7 +39,9 @@ LIVE_STATES = (STARTING, LOADING, TRAINING, PAUSED, CHECKPOINTING, STOPPING)
 
 STEP_FIELDS = ("step", "max_steps", "loss", "rewards/accuracies", "rewards/margins", "rewards/chosen",
                "rewards/rejected", "learning_rate", "grad_norm", "tokens_per_s", "step_time_s", "eta_s", "epoch")
-RESOURCE_FIELDS = ("cpu_percent", "rss_bytes", "sys_mem_percent", "device", "device_mem_bytes")
+RESOURCE_FIELDS = ("cpu_percent", "rss_bytes", "sys_mem_percent", "device", "device_mem_bytes",
+                   # multi-rank runs: every rank's figures, their sums and the rank using the most memory
+                   "ranks", "rss_bytes_sum", "device_mem_bytes_sum", "worst_rank")
 
 
 class ProtocolError(ValueError):

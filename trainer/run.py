@@ -323,10 +323,9 @@ def _train(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, rc: RunControl, log:
         torch.set_num_threads(cfg.device.num_threads)
     log(f"device {choice.device}, precision {choice.precision}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads")
-    if w.is_main:
-        sampler = ResourceSampler(rc.events, choice.device)
-        sampler.start()
-        cleanup.callback(sampler.stop)
+    sampler = ResourceSampler(rc.events, choice.device, world=w, run_dir=paths.root)
+    sampler.start()
+    cleanup.callback(sampler.stop)
     callback = RunCallback(rc, cfg.checkpointing.save_every_steps, cfg.checkpointing.save_total_limit, w)
     t0 = time.monotonic()
     # Ranks read the base model the launcher pinned; building it N times at once would race.

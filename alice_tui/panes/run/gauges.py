@@ -40,8 +40,10 @@ class ResourceGauges(Widget):
         spark_w = max(4, width - 24 - gauge_w)
         cpu = r.get("cpu_percent")
         sysmem = r.get("sys_mem_percent")
-        rss = r.get("rss_bytes")
-        dev = r.get("device_mem_bytes")
+        rank_rows = r.get("ranks") if isinstance(r.get("ranks"), list) else []
+        # A multi-rank run: the gauges show the sum over ranks; the line under them names the worst rank.
+        rss = r.get("rss_bytes_sum") if rank_rows else r.get("rss_bytes")
+        dev = (r.get("device_mem_bytes_sum") if rank_rows else None) or r.get("device_mem_bytes")
         rss_max = max(view.rss_hist) if view.rss_hist else None
         dev_max = max(view.devmem_hist) if view.devmem_hist else None
         rows = [
@@ -63,6 +65,11 @@ class ResourceGauges(Widget):
             out.append(fmt.sparkline(list(hist), spark_w, lo, hi), style="grey50" if frozen else "cyan")
             if i < len(rows) - 1:
                 out.append("\n")
+        if rank_rows:
+            worst = next((x for x in rank_rows if x.get("rank") == r.get("worst_rank")), rank_rows[0])
+            out.append(f"\n{len(rank_rows)} ranks (sums above) · worst rank {worst.get('rank')}: "
+                       f"RSS {fmt.size(worst.get('rss_bytes'))}, dev {fmt.size(worst.get('device_mem_bytes'))}",
+                       style="grey50" if frozen else "")
         return out
 
     def _cores(self) -> int:
