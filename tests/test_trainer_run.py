@@ -54,8 +54,12 @@ def test_a_second_trainer_for_the_same_run_is_refused(tmp_path: Path) -> None:
 
     data = fx.write_split_dir(tmp_path / "data", n_train=8, n_val=2)
     run_dir = fx.new_run(fx.small_config(data, tmp_path / "runs"))
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # Another process holds the run's lock, as a live trainer does (a pid file alone proves nothing).
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from trainer import run_lock; run_lock.acquire(Path(sys.argv[1])); print('held', "
+                               "flush=True); time.sleep(60)", str(run_dir)], stdout=subprocess.PIPE)
     try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
         (run_dir / rundir.PID).write_text(f"{holder.pid}\n")
         res = fx.run_trainer(run_dir, timeout=60)
         assert res.returncode == 2 and b"already running" in res.stderr

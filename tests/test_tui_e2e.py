@@ -100,7 +100,9 @@ async def test_console_drives_a_real_trainer_end_to_end(tmp_path: Path) -> None:
             await pilot.press("s")
             await pilot.press("y")
             await wait_until(pilot, lambda: view.state == "stopped", 90, "stopped")
-            await wait_until(pilot, lambda: not pane.connected, 30, "trainer exited")
+            await wait_until(pilot, lambda: not pane.connected, 30, "trainer closed its socket")
+            # `r` on a run whose trainer is still exiting attaches to it instead: wait for the process to end.
+            await wait_until(pilot, lambda: not rundir.pid_alive(pid), 30, "trainer exited")
             stopped_at = view.step
 
             # -- resume it from the Runs pane: a new trainer continues from the checkpoint -----
