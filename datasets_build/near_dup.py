@@ -204,6 +204,11 @@ def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
+def _agree(eq: np.ndarray) -> np.ndarray:
+    """Equal positions per row of a boolean (pairs x num_perm) array (a byte sum: ~4x count_nonzero's speed)."""
+    return eq.view(np.uint8).sum(axis=1, dtype=np.int16)
+
+
 def _grow(a: np.ndarray, need: int) -> np.ndarray:
     if need <= len(a):
         return a
@@ -260,7 +265,7 @@ class Index:
         sig = batch.sigs[row]
         pos = np.fromiter(cands, dtype=np.int64, count=len(cands))
         eq = self.matrix.take(pos, axis=0) == sig
-        est = np.count_nonzero(eq, axis=1) / p.num_perm
+        est = _agree(eq) / p.num_perm
         # The estimate only rules out what is far below the threshold; the shingle sets decide.
         keep = np.flatnonzero(est >= self.threshold - 0.25)
         if not len(keep):
@@ -283,25 +288,34 @@ class Index:
         return self.ids[found[0][1]] if found else None
 
     def add(self, rec_id: str, sketch: Sketch) -> None:
-        batch, row = sketch
-        i = len(self.ids)
-        self.ids.append(rec_id)
-        if i == len(self.matrix):
-            self.matrix, self.start, self.size = _grow(self.matrix, i + 1), _grow(self.start, i + 1), \
-                _grow(self.size, i + 1)
-        self.matrix[i] = batch.sigs[row]
-        one = batch.shingle_set(row)
-        self.flat = _grow(self.flat, self.used + len(one))
-        self.flat[self.used:self.used + len(one)] = one
-        self.start[i], self.size[i] = self.used, len(one)
-        self.used += len(one)
+        self.add_many([rec_id], [sketch])
+
+    def add_many(self, ids: list[str], sketches: list[Sketch]) -> None:
+        """Index records, in order: their signatures, shingle sets and band keys, the arrays copied at once."""
+        if not ids:
+            return
+        first, n = len(self.ids), len(ids)
+        self.ids += ids
+        end = first + n
+        if end > len(self.matrix):
+            self.matrix, self.start, self.size = _grow(self.matrix, end), _grow(self.start, end), _grow(self.size, end)
+        self.matrix[first:end] = np.stack([b.sigs[r] for b, r in sketches])
+        sets = [b.shingle_set(r) for b, r in sketches]
+        sizes = np.fromiter(map(len, sets), dtype=np.int64, count=n)
+        total = int(sizes.sum())
+        self.flat = _grow(self.flat, self.used + total)
+        self.flat[self.used:self.used + total] = np.concatenate(sets)
+        self.start[first:end] = self.used + np.cumsum(sizes) - sizes
+        self.size[first:end] = sizes
+        self.used += total
         buckets = self.buckets
-        for key in batch.key_list(row):
-            hit = buckets.get(key)
-            if hit is None:
-                buckets[key] = [i]
-            else:
-                hit.append(i)
+        for i, (b, r) in enumerate(sketches, first):
+            for key in b.key_list(r):
+                hit = buckets.get(key)
+                if hit is None:
+                    buckets[key] = [i]
+                else:
+                    hit.append(i)
 
 
 def _confirm(q: np.ndarray, c: np.ndarray, qsigs: np.ndarray, qkeys: np.ndarray, qsize: np.ndarray,
@@ -313,7 +327,7 @@ def _confirm(q: np.ndarray, c: np.ndarray, qsigs: np.ndarray, qkeys: np.ndarray,
     for s in range(0, len(q), _PAIRS):
         qq, cc = q[s:s + _PAIRS], c[s:s + _PAIRS]
         eq = sigs.take(cc, axis=0) == qsigs.take(qq, axis=0)
-        keep = np.flatnonzero(np.count_nonzero(eq, axis=1) / p.num_perm >= threshold - 0.25)
+        keep = np.flatnonzero(_agree(eq) / p.num_perm >= threshold - 0.25)
         if not len(keep):
             continue
         jac = _pair_jaccard(qkeys, qsize, qq[keep], flat, start[cc[keep]], size[cc[keep]])
@@ -424,8 +438,7 @@ class NearDedup:
                 position[k] = base + len(kept)
                 kept.append(k)
                 out.append(None)
-        for k in kept:
-            index.add(recs[k].id, sk[k])
+        index.add_many([recs[k].id for k in kept], [sk[k] for k in kept])
         return out
 
     def report(self) -> dict[str, Any]:
