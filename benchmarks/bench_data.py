@@ -1,6 +1,6 @@
 """Dataset-builder speed: end-to-end pairs/s on 20,000 generated pairs with PII, and PII-step MB/s on one core.
 
-    .venv/bin/python benchmarks/bench_data.py [--pairs 20000] [--workers 2] [--rounds 3]
+    .venv/bin/python benchmarks/bench_data.py [--pairs 20000] [--workers 2] [--rounds 3] [--no-near-dup] [--no-off-baseline]
 
 Targets (2-core machine): >= 5,000 pairs/s end to end with workers, >= 2 MB/s for the PII step on one core.
 Baselines measured in the same run: a 1-worker build right before each N-worker build (this shared machine's
@@ -13,6 +13,8 @@ Figures on the idle 2-core dev machine, 2026-11-28 (three runs of three rounds, 
 2 workers 4,870-6,780 pairs/s (run medians 5,359, 5,586, 6,212; 8 of 9 builds >= 5,000), 1 worker
 2,976-4,278 pairs/s beside them (x1.37-1.85); PII step 13.7-13.8 MB/s on one core. Before this round of work: 2 workers 4,600-4,690
 and 1 worker 3,190-3,400 on an idle machine.
+Near-dup on vs off (one run, 3 rounds, 2 workers, shared machine at load 4.5-8): 774 vs 1,263 pairs/s median,
+on/off x1.63 wall and x1.61 CPU (before the #14 speed work: 318 vs 799, x2.06 and x2.17).
 """
 
 from __future__ import annotations
