@@ -1,6 +1,6 @@
 """Dataset-builder speed: end-to-end pairs/s on 20,000 generated pairs with PII, and PII-step MB/s on one core.
 
-    .venv/bin/python benchmarks/bench_data.py [--pairs 20000] [--workers 2] [--rounds 3]
+    .venv/bin/python benchmarks/bench_data.py [--pairs 20000] [--workers 2] [--rounds 3] [--no-near-dup] [--no-off-baseline]
 
 Targets (2-core machine): >= 5,000 pairs/s end to end with workers, >= 2 MB/s for the PII step on one core.
 Baselines measured in the same run: a 1-worker build right before each N-worker build (this shared machine's
@@ -13,6 +13,8 @@ Figures on the idle 2-core dev machine, 2026-11-28 (three runs of three rounds, 
 2 workers 4,870-6,780 pairs/s (run medians 5,359, 5,586, 6,212; 8 of 9 builds >= 5,000), 1 worker
 2,976-4,278 pairs/s beside them (x1.37-1.85); PII step 13.7-13.8 MB/s on one core. Before this round of work: 2 workers 4,600-4,690
 and 1 worker 3,190-3,400 on an idle machine.
+Near-dup on vs off (one run, 3 rounds, 2 workers, shared machine at load 4.5-8): 774 vs 1,263 pairs/s median,
+on/off x1.63 wall and x1.61 CPU (before the #14 speed work: 318 vs 799, x2.06 and x2.17).
 """
 
 from __future__ import annotations
@@ -60,10 +62,13 @@ def _cpu_seconds() -> float:
 NEAR_DUP = {"enabled": True}
 
 
-def time_build(files: dict[str, Path], out: Path, workers: int) -> tuple[float, float, int, dict[str, float]]:
-    """(wall seconds, CPU seconds, pairs read, wall seconds per stage summed over sources) of one build."""
+def time_build(files: dict[str, Path], out: Path, workers: int,
+               near_dup: bool | None = None) -> tuple[float, float, int, dict[str, float]]:
+    """(wall seconds, CPU seconds, pairs read, wall seconds per stage summed over sources) of one build;
+    `near_dup` overrides the --near-dup setting for this build."""
+    nd = NEAR_DUP if near_dup is None else {"enabled": near_dup}
     recipe = from_dict({"name": f"bench{workers}", "version": "v1", "workers": workers, "max_tokens": 4096,
-                        "near_dup": NEAR_DUP,
+                        "near_dup": nd,
                         "dedup": True, "sources": [{"type": "local_jsonl", "name": lang, "path": str(p), "lang": lang}
                                                    for lang, p in files.items()]}, path="<bench>")
     clear_memos()  # every build starts from cold PII/language/line memos, as a fresh process would
@@ -159,6 +164,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="1-worker and N-worker builds, alternated")
     ap.add_argument("--near-dup", action=argparse.BooleanOptionalAction, default=True,
                     help="near-duplicate signatures, filter and cross-split check (on by default, as in a recipe)")
+    ap.add_argument("--off-baseline", action=argparse.BooleanOptionalAction, default=True,
+                    help="with --near-dup, also an N-worker build with near-dup off in each round, for the on/off ratio")
     args = ap.parse_args()
     NEAR_DUP["enabled"] = args.near_dup
     with tempfile.TemporaryDirectory() as d:
@@ -171,10 +178,13 @@ def main() -> None:
         # This machine's speed drifts by tens of percent from minute to minute (shared host): builds are
         # alternated so each N-worker build has a 1-worker baseline measured right next to it.
         rounds = []
+        off: list[tuple[float, float]] = []  # (wall, CPU) of the N-worker build with near-dup off, same round
         for _ in range(args.rounds):
             t1, c1, n, stages1 = time_build(files, tmp / "w1", 1)
             tw, cw, _, stagesw = time_build(files, tmp / "wn", args.workers)
             rounds.append((t1, c1, tw, cw, stages1, stagesw))
+            if args.near_dup and args.off_baseline:
+                off.append(time_build(files, tmp / "off", args.workers, near_dup=False)[:2])
 
         nbytes = sum(len(t.encode()) for t in texts)
         masker = pii.Masker()
@@ -201,6 +211,13 @@ def main() -> None:
     print(f"end to end, {args.workers} workers:  median {n / median[2]:6.0f} pairs/s, best {n / by_speed[0][2]:6.0f}, "
           f"worst {n / by_speed[-1][2]:6.0f}   target >= 5000   "
           f"(median x{sorted(r[0] / r[2] for r in rounds)[len(rounds) // 2]:.2f} vs the 1-worker build beside it)")
+    if off:
+        for i, ((_, _, tw, cw, _, _), (to, co)) in enumerate(zip(rounds, off, strict=True), 1):
+            print(f"round {i}: {args.workers} workers near-dup on {n / tw:6.0f} pairs/s ({cw:.2f} s CPU), "
+                  f"off {n / to:6.0f} pairs/s ({co:.2f} s CPU)   wall on/off x{tw / to:.2f}")
+        print(f"near-dup off, {args.workers} workers: median {sorted(n / o[0] for o in off)[len(off) // 2]:6.0f} pairs/s; "
+              f"on/off wall median x{sorted(r[2] / o[0] for r, o in zip(rounds, off, strict=True))[len(off) // 2]:.2f}, "
+              f"CPU median x{sorted(r[3] / o[1] for r, o in zip(rounds, off, strict=True))[len(off) // 2]:.2f}")
     print(f"PII step, one core:             {pii_mbs:8.2f} MB/s wall, {nbytes / c_pii / 1e6:.2f} MB per CPU-second"
           f"   target >= 2")
     print(f"naive PhoneNumberMatcher only:  {naive_mbs:8.2f} MB/s   (masker is x{pii_mbs / naive_mbs:.1f})")

@@ -154,9 +154,9 @@ def annotate_batch(batch: list[Record], settings: AnnotateSettings) -> list[Reco
     if settings.near_dup is not None:
         from datasets_build import near_dup
 
-        sigs = near_dup.sketches([near_dup.text_of(r) for r in batch], near_dup.Params(*settings.near_dup))
-        for rec, sig in zip(batch, sigs, strict=True):
-            rec.sig = sig
+        sketches = near_dup.sketches([near_dup.text_of(r) for r in batch], near_dup.Params(*settings.near_dup))
+        for i, rec in enumerate(batch):
+            rec.sig = (sketches, i)  # one Sketches per chunk: pickled once, however many records share it
     for i, rec in enumerate(batch):
         head = lengths[2 * i]
         rec.n_tokens = head + lengths[2 * i + 1]

@@ -1,17 +1,18 @@
 """Near-duplicates: MinHash signatures over word n-grams of the normalised prompt + chosen, LSH banding to find
-candidates, and the estimated Jaccard to confirm them.
+candidates, and exact Jaccard on the shingle sets to confirm them.
 
 The exact fingerprint (`steps.fingerprint`) misses a reworded copy, or one whose PII was masked another way;
 a pair like that in golden or test and its twin in train inflates every evaluation. datasketch is the usual
 library for this; it is not installed here, and its per-document `update` loop would be the build's slowest
-step anyway, so the same scheme (universal hashing of shingles, b bands of r rows) is done for a whole chunk
-of records at once in numpy: one (shingles x permutations) product and a `minimum.reduceat` per chunk.
-"""
+step anyway, so the same scheme (b bands of r rows over a MinHash signature) is done for a whole chunk of
+records at once in numpy: every shingle hashed in one pass, one-permutation hashing into num_perm bins with
+one `minimum.at`, band keys and sorted shingle sets as whole-chunk arrays. The filter and the cross-split
+check then share one index, and each query confirms all its candidates in a few array operations."""
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ _NUM_HASH = zlib.crc32(b"\x00num")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads the n-gram combination over all bits
 _WORD_MEMO: dict[bytes, int] = {}  # word -> hash
 _MAX_MEMO = 500_000
+_PAIRS = 1 << 16  # candidate pairs compared at once (x num_perm bytes)
 
 
 @dataclass(frozen=True)
@@ -104,14 +106,57 @@ def shingles(texts: Sequence[str], n: int, seed: int = 1) -> tuple[np.ndarray, n
     return _fmix(h[first]) >> np.uint64(32), doc
 
 
-def sketches(texts: Sequence[str], p: Params) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(MinHash signature, sorted distinct shingle hashes) of each text: the signature finds candidates, the
-    shingle sets confirm them exactly (one-permutation estimates are too noisy near the threshold)."""
-    sigs = signatures(texts, p)
+Sketch = tuple["Sketches", int]  # a record's sketch: its chunk's Sketches and its row there
+
+
+@dataclass(slots=True)
+class Sketches:
+    """The sketches of a chunk of texts, as whole arrays (a worker sends one pickle of a few arrays per chunk,
+    not two small arrays per record): MinHash signatures, LSH band keys, and each text's sorted distinct
+    shingle hashes (`flat[offsets[i]:offsets[i + 1]]`), on which candidates are confirmed exactly
+    (one-permutation estimates are too noisy near the threshold)."""
+
+    sigs: np.ndarray  # (n, num_perm) uint32
+    keys: np.ndarray  # (n, bands) uint64: a hash of each band's rows, the band's number mixed in
+    flat: np.ndarray  # uint32
+    offsets: np.ndarray  # (n + 1,) int64
+    _key_lists: list[list[int]] | None = None
+
+    def key_list(self, i: int) -> list[int]:
+        if self._key_lists is None:
+            self._key_lists = self.keys.tolist()  # one C loop per chunk, then plain dict keys
+        return self._key_lists[i]
+
+    def shingle_set(self, i: int) -> np.ndarray:
+        return self.flat[self.offsets[i]:self.offsets[i + 1]]
+
+    def __len__(self) -> int:
+        return len(self.sigs)
+
+
+def sketches(texts: Sequence[str], p: Params) -> Sketches:
+    """The Sketches of a batch of texts: the shingles are hashed once, for the signatures and the sets."""
+    n = len(texts)
+    if n == 0:
+        return Sketches(np.zeros((0, p.num_perm), dtype=np.uint32), np.zeros((0, p.bands), dtype=np.uint64),
+                        np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
     h, doc = shingles(texts, p.ngram, p.seed)
-    cuts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]]) if len(doc) else np.zeros(0, dtype=np.int64)
-    sets = np.split(h.astype(np.uint32), cuts[1:])
-    return [(sig, np.unique(one)) for sig, one in zip(sigs, sets, strict=True)]
+    sigs = _signatures(h, doc, n, p)
+    # Distinct shingles of each text, sorted: one sort of (text, hash) for the whole chunk.
+    both = np.sort((doc.astype(np.uint64) << np.uint64(32)) | h)
+    both = both[np.r_[True, both[1:] != both[:-1]]]
+    offsets = np.searchsorted(both >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64)
+    return Sketches(sigs, band_keys(sigs, p), (both & np.uint64(0xFFFFFFFF)).astype(np.uint32), offsets)
+
+
+def band_keys(sigs: np.ndarray, p: Params) -> np.ndarray:
+    """(n, bands) uint64 hashes of each band's rows. Only for bucketing: a shared key is checked against the
+    signatures themselves (`Index.matches`), so a hash collision never makes a candidate."""
+    rows = sigs[:, :p.bands * p.rows].astype(np.uint64).reshape(len(sigs), p.bands, p.rows)
+    h = np.arange(1, p.bands + 1, dtype=np.uint64) * _MIX
+    for r in range(p.rows):
+        h = (h ^ rows[:, :, r]) * _MIX
+    return _fmix(h)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -126,10 +171,12 @@ def signatures(texts: Sequence[str], p: Params) -> np.ndarray:
     the next filled bin's value plus an offset per step (rotation densification, Shrivastava & Li 2014), so
     two texts agree in a bin with probability close to their Jaccard similarity. One pass over the shingles,
     instead of one per permutation."""
-    n = len(texts)
-    if n == 0:
+    if not texts:
         return np.zeros((0, p.num_perm), dtype=np.uint32)
-    h, doc = shingles(texts, p.ngram, p.seed)
+    return _signatures(*shingles(texts, p.ngram, p.seed), len(texts), p)
+
+
+def _signatures(h: np.ndarray, doc: np.ndarray, n: int, p: Params) -> np.ndarray:
     k = p.num_perm
     bits = k.bit_length() - 1
     low = 32 - bits
@@ -157,63 +204,146 @@ def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
+def _agree(eq: np.ndarray) -> np.ndarray:
+    """Equal positions per row of a boolean (pairs x num_perm) array (a byte sum: ~4x count_nonzero's speed)."""
+    return eq.view(np.uint8).sum(axis=1, dtype=np.int16)
+
+
+def _grow(a: np.ndarray, need: int) -> np.ndarray:
+    if need <= len(a):
+        return a
+    out = np.zeros((max(need, 2 * len(a)), *a.shape[1:]), dtype=a.dtype)
+    out[:len(a)] = a
+    return out
+
+
+def _pair_jaccard(qkeys: np.ndarray, qsize: np.ndarray, q: np.ndarray, flat: np.ndarray, start: np.ndarray,
+                  size: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of many (query, indexed set) pairs at once: pair k is query q[k] against the sorted
+    distinct shingles flat[start[k]:start[k] + size[k]]. `qkeys` holds every query's shingles as sorted
+    uint64 keys (query number << 32 | shingle); each indexed value is looked up among its query's keys, with
+    one gather, one searchsorted and one reduceat for all the pairs."""
+    ends = np.cumsum(size)
+    firsts = ends - size
+    vals = flat[np.repeat(start - firsts, size) + np.arange(int(ends[-1]))].astype(np.uint64)
+    keys = (np.repeat(q.astype(np.uint64), size) << np.uint64(32)) | vals
+    at = np.minimum(np.searchsorted(qkeys, keys), len(qkeys) - 1)
+    inter = np.add.reduceat((qkeys[at] == keys).astype(np.int64), firsts)
+    return inter / (qsize[q] + size - inter)
+
+
 @dataclass
 class Index:
-    """LSH over signatures: a record is a candidate of another when one band of rows is equal; candidates are
-    confirmed by their estimated Jaccard, all at once in one array operation."""
+    """LSH over signatures: a record is a candidate of another when one band of rows is equal. Candidates
+    whose signatures agree in fewer than threshold - 0.25 of the positions are ruled out, the rest are
+    confirmed by exact Jaccard of the shingle sets, all candidates of a query in one array operation each."""
 
     p: Params
     threshold: float
-    bands: list[dict[bytes, list[int]]] = field(default_factory=list)
+    buckets: dict[int, list[int]] = field(default_factory=dict)  # band key -> positions
     ids: list[str] = field(default_factory=list)
-    sets: list[np.ndarray] = field(default_factory=list)
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
+    flat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # every shingle set, end to end
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    size: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    used: int = 0  # of flat
 
     def __post_init__(self) -> None:
-        self.bands = [{} for _ in range(self.p.bands)]
         self.matrix = np.zeros((1024, self.p.num_perm), dtype=np.uint32)
+        self.flat = np.zeros(1 << 17, dtype=np.uint32)
+        self.start = np.zeros(1024, dtype=np.int64)
+        self.size = np.zeros(1024, dtype=np.int64)
 
-    def _keys(self, sig: np.ndarray) -> list[bytes]:
-        width = 4 * self.p.rows
-        raw = sig.tobytes()
-        return [raw[i:i + width] for i in range(0, width * self.p.bands, width)]
-
-    def matches(self, sketch: tuple[np.ndarray, np.ndarray]) -> list[tuple[float, int]]:
+    def matches(self, sketch: Sketch) -> list[tuple[float, int]]:
         """(Jaccard, position) of the indexed records at or above the threshold, most similar first."""
-        sig, shingle_set = sketch
-        cands: set[int] = set()
-        for band, key in zip(self.bands, self._keys(sig), strict=True):
-            hit = band.get(key)
-            if hit is not None:
-                cands.update(hit)
-        if not cands:
+        batch, row = sketch
+        hits = [h for h in map(self.buckets.get, batch.key_list(row)) if h is not None]
+        if not hits:
             return []
+        cands: set[int] = set().union(*hits)
+        p = self.p
+        sig = batch.sigs[row]
         pos = np.fromiter(cands, dtype=np.int64, count=len(cands))
-        est = np.count_nonzero(self.matrix[pos] == sig, axis=1) / self.p.num_perm
+        eq = self.matrix.take(pos, axis=0) == sig
+        est = _agree(eq) / p.num_perm
         # The estimate only rules out what is far below the threshold; the shingle sets decide.
-        near = pos[est >= self.threshold - 0.25].tolist()
-        found = [(j, i) for i in near if (j := jaccard(shingle_set, self.sets[i])) >= self.threshold]
+        keep = np.flatnonzero(est >= self.threshold - 0.25)
+        if not len(keep):
+            return []
+        near = pos[keep]
+        a = batch.shingle_set(row)
+        jac = _pair_jaccard(a.astype(np.uint64), np.array([len(a)]), np.zeros(len(near), dtype=np.int64), self.flat,
+                            self.start[near], self.size[near])
+        ok = np.flatnonzero(jac >= self.threshold)
+        if len(ok):
+            # A shared key counts only if the band's rows are really equal (checked last: it is rarely needed).
+            banded = eq[keep[ok], :p.bands * p.rows].reshape(len(ok), p.bands, p.rows).all(axis=2).any(axis=1)
+            ok = ok[banded]
+        found = list(zip(jac[ok].tolist(), near[ok].tolist(), strict=True))
         return sorted(found, key=lambda t: (-t[0], t[1]))
 
-    def query(self, sketch: tuple[np.ndarray, np.ndarray]) -> str | None:
+    def query(self, sketch: Sketch) -> str | None:
         """The id of the most similar indexed record with Jaccard >= threshold, or None."""
         found = self.matches(sketch)
         return self.ids[found[0][1]] if found else None
 
-    def add(self, rec_id: str, sketch: tuple[np.ndarray, np.ndarray]) -> None:
-        sig = sketch[0]
-        self.sets.append(sketch[1])
-        i = len(self.ids)
-        if i == len(self.matrix):
-            self.matrix = np.concatenate([self.matrix, np.zeros_like(self.matrix)])
-        self.matrix[i] = sig
-        self.ids.append(rec_id)
-        for band, key in zip(self.bands, self._keys(sig), strict=True):
-            hit = band.get(key)
-            if hit is None:
-                band[key] = [i]
-            else:
-                hit.append(i)
+    def add(self, rec_id: str, sketch: Sketch) -> None:
+        self.add_many([rec_id], [sketch])
+
+    def add_many(self, ids: list[str], sketches: list[Sketch]) -> None:
+        """Index records, in order: their signatures, shingle sets and band keys, the arrays copied at once."""
+        if not ids:
+            return
+        first, n = len(self.ids), len(ids)
+        self.ids += ids
+        end = first + n
+        if end > len(self.matrix):
+            self.matrix, self.start, self.size = _grow(self.matrix, end), _grow(self.start, end), _grow(self.size, end)
+        self.matrix[first:end] = np.stack([b.sigs[r] for b, r in sketches])
+        sets = [b.shingle_set(r) for b, r in sketches]
+        sizes = np.fromiter(map(len, sets), dtype=np.int64, count=n)
+        total = int(sizes.sum())
+        self.flat = _grow(self.flat, self.used + total)
+        self.flat[self.used:self.used + total] = np.concatenate(sets)
+        self.start[first:end] = self.used + np.cumsum(sizes) - sizes
+        self.size[first:end] = sizes
+        self.used += total
+        buckets = self.buckets
+        for i, (b, r) in enumerate(sketches, first):
+            for key in b.key_list(r):
+                hit = buckets.get(key)
+                if hit is None:
+                    buckets[key] = [i]
+                else:
+                    hit.append(i)
+
+
+def _confirm(q: np.ndarray, c: np.ndarray, qsigs: np.ndarray, qkeys: np.ndarray, qsize: np.ndarray,
+             sigs: np.ndarray, flat: np.ndarray, start: np.ndarray, size: np.ndarray, p: Params,
+             threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs (query q[k], indexed c[k]) that are matches, with their Jaccard: what
+    `Index.matches` decides for one query, for many pairs at once (in slices, to bound the memory)."""
+    out_q, out_c, out_j = [], [], []
+    for s in range(0, len(q), _PAIRS):
+        qq, cc = q[s:s + _PAIRS], c[s:s + _PAIRS]
+        eq = sigs.take(cc, axis=0) == qsigs.take(qq, axis=0)
+        keep = np.flatnonzero(_agree(eq) / p.num_perm >= threshold - 0.25)
+        if not len(keep):
+            continue
+        jac = _pair_jaccard(qkeys, qsize, qq[keep], flat, start[cc[keep]], size[cc[keep]])
+        ok = np.flatnonzero(jac >= threshold)
+        ok = ok[eq[keep[ok], :p.bands * p.rows].reshape(len(ok), p.bands, p.rows).all(axis=2).any(axis=1)]
+        out_q.append(qq[keep[ok]])
+        out_c.append(cc[keep[ok]])
+        out_j.append(jac[ok])
+    if not out_q:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(out_q), np.concatenate(out_c), np.concatenate(out_j)
+
+
+def sketch_of(rec: Record, p: Params) -> Sketch:
+    """The record's sketch from the annotate step, or computed now."""
+    return rec.sig if rec.sig is not None else (sketches([text_of(rec)], p), 0)
 
 
 @dataclass
@@ -230,14 +360,86 @@ class NearDedup:
         self.index = Index(self.p, self.threshold)
 
     def __call__(self, rec: Record) -> str | None:
-        sig = rec.sig if rec.sig is not None else sketches([text_of(rec)], self.p)[0]
-        twin = self.index.query(sig)
+        sketch = sketch_of(rec, self.p)
+        twin = self.index.query(sketch)
         if twin is not None:
             self.clusters.setdefault(twin, []).append(rec.id)
             self.by_source[rec.source] = self.by_source.get(rec.source, 0) + 1
             return "near_duplicate"
-        self.index.add(rec.id, sig)
+        self.index.add(rec.id, sketch)
         return None
+
+    def batch(self, recs: list[Record]) -> list[str | None]:
+        """The filter over a chunk, deciding exactly as calls on each record in turn would: each record's
+        matches among the records indexed before the chunk, and among the chunk's earlier records, are found
+        for the whole chunk at once; only which of them are kept is then settled one record at a time."""
+        n = len(recs)
+        if n == 0:
+            return []
+        p, index = self.p, self.index
+        sk = [sketch_of(r, p) for r in recs]
+        sigs = np.stack([b.sigs[i] for b, i in sk])
+        sets = [b.shingle_set(i) for b, i in sk]
+        qsize = np.array([len(x) for x in sets], dtype=np.int64)
+        qstart = np.cumsum(qsize) - qsize
+        qflat = np.concatenate(sets)
+        qkeys = (np.repeat(np.arange(n, dtype=np.uint64), qsize) << np.uint64(32)) | qflat.astype(np.uint64)
+        # Candidates: shared band keys with an indexed record, and with an earlier record of the chunk.
+        buckets = index.buckets
+        local: dict[int, list[int]] = {}
+        qs: list[int] = []
+        cs: list[int] = []
+        lq: list[int] = []
+        lc: list[int] = []
+        for k, (b, i) in enumerate(sk):
+            keys = b.key_list(i)
+            hits = [h for h in map(buckets.get, keys) if h is not None]
+            if hits:
+                cands = set().union(*hits)
+                qs += [k] * len(cands)
+                cs += cands
+            earlier: set[int] = set()
+            for key in keys:
+                lst = local.get(key)
+                if lst is None:
+                    local[key] = [k]
+                else:
+                    earlier.update(lst)
+                    lst.append(k)
+            if earlier:
+                lq += [k] * len(earlier)
+                lc += earlier
+        found: dict[int, list[tuple[float, int]]] = {}
+        if qs:
+            q, c, j = _confirm(np.array(qs, dtype=np.int64), np.array(cs, dtype=np.int64), sigs, qkeys, qsize,
+                               index.matrix, index.flat, index.start, index.size, p, self.threshold)
+            for qk, ck, jk in zip(q.tolist(), c.tolist(), j.tolist(), strict=True):
+                found.setdefault(qk, []).append((jk, ck))
+        inner: dict[int, list[tuple[float, int]]] = {}
+        if lq:
+            q, c, j = _confirm(np.array(lq, dtype=np.int64), np.array(lc, dtype=np.int64), sigs, qkeys, qsize,
+                               sigs, qflat, qstart, qsize, p, self.threshold)
+            for qk, ck, jk in zip(q.tolist(), c.tolist(), j.tolist(), strict=True):
+                inner.setdefault(qk, []).append((jk, ck))
+        out: list[str | None] = []
+        position: dict[int, int] = {}  # chunk row -> index position, for the rows kept
+        kept: list[int] = []
+        base = len(index.ids)
+        for k, rec in enumerate(recs):
+            matches = found.get(k, [])
+            matches += [(jk, position[ck]) for jk, ck in inner.get(k, ()) if ck in position]
+            if matches:
+                twin_pos = min(matches, key=lambda t: (-t[0], t[1]))[1]
+                twin = index.ids[twin_pos] if twin_pos < base else recs[kept[twin_pos - base]].id
+                self.clusters.setdefault(twin, []).append(rec.id)
+                self.by_source[rec.source] = self.by_source.get(rec.source, 0) + 1
+                out.append("near_duplicate")
+            else:
+                position[k] = base + len(kept)
+                kept.append(k)
+                out.append(None)
+        index.add_many([recs[k].id for k in kept], [sk[k] for k in kept])
+        return out
 
     def report(self) -> dict[str, Any]:
         return {"clusters": len(self.clusters), "removed": sum(len(v) for v in self.clusters.values()),
@@ -247,29 +449,37 @@ class NearDedup:
 
 def cross_split(splits: dict[str, list[Record]], p: Params, threshold: float,
                 eval_splits: Iterable[str] = ("golden", "test", "val"),
-                sig_of: Callable[[Record], tuple[np.ndarray, np.ndarray]] | None = None) -> tuple[dict[str, Any], set[str]]:
+                index: Index | None = None) -> tuple[dict[str, Any], set[str]]:
     """Train pairs that are near-duplicates of an evaluation pair leave train (the evaluation pair stays);
-    returns the report and the ids removed."""
-    sig_of = sig_of or (lambda r: r.sig if r.sig is not None else sketches([text_of(r)], p)[0])
-    index = Index(p, threshold)
-    for r in splits["train"]:
-        index.add(r.id, sig_of(r))
+    returns the report and the ids removed.
+
+    `index` may be one already built over a superset of train (the near-dup filter's, over the whole pool):
+    a match is a property of the two records alone, so its matches restricted to train are exactly those of
+    an index of train, and no index is built here at all."""
+    train = {r.id: i for i, r in enumerate(splits["train"])}
+    if index is None or not train.keys() <= set(index.ids):
+        index = Index(p, threshold)
+        for r in splits["train"]:
+            index.add(r.id, sketch_of(r, p))
+    ids = index.ids
     removed: set[str] = set()
     found = 0
     examples: list[list[str]] = []
     checked = [s for s in eval_splits if s in splits]
+    in_train: list[list[str]] = []  # each evaluation pair's train matches, most similar first
     for name in checked:
         for r in splits[name]:
-            hits = [index.ids[i] for _, i in index.matches(sig_of(r)) if index.ids[i] not in removed]
+            ranked = sorted(((-j, train[ids[i]]) for j, i in index.matches(sketch_of(r, p)) if ids[i] in train))
+            twins = [splits["train"][t].id for _, t in ranked]
+            in_train.append(twins)
+            hits = [t for t in twins if t not in removed]
             if hits:
                 found += 1
                 if len(examples) < 3:
                     examples.append([r.id, hits[0]])
                 removed.update(hits)
     splits["train"] = [r for r in splits["train"] if r.id not in removed]
-    after_index = Index(p, threshold)
-    for r in splits["train"]:
-        after_index.add(r.id, sig_of(r))
-    after = sum(1 for name in checked for r in splits[name] if after_index.query(sig_of(r)) is not None)
+    # What an index of the train that is left would find (matches are pairwise, so no second index).
+    after = sum(1 for twins in in_train if any(t not in removed for t in twins))
     return {"checked": checked, "found": found, "removed_from_train": len(removed), "examples": examples,
             "after": after}, removed

@@ -79,15 +79,17 @@ def run_source(recipe: Recipe, spec: dict[str, Any], run: SourceRun, tmp: Path, 
             t = time.perf_counter()
             for kind, n in pii.items():
                 run.pii[kind] = run.pii.get(kind, 0) + n
-            kept = []
-            for rec in recs:
-                for _, check in filters:
-                    reason = check(rec)
+            # Filter by filter over the chunk: each filter's state depends only on the records that reach it,
+            # in order, so this decides as record by record would, and a filter with a `batch` method (the
+            # near-dup filter) sees the whole chunk at once.
+            kept = recs
+            for _, check in filters:
+                batch = getattr(check, "batch", None)
+                reasons = batch(kept) if batch is not None else [check(rec) for rec in kept]
+                for reason in reasons:
                     if reason is not None:
                         run.dropped[reason] += 1
-                        break
-                else:
-                    kept.append(rec)
+                kept = [rec for rec, reason in zip(kept, reasons, strict=True) if reason is None]
             run.kept += kept
             processed_out.write([_processed_line(r) for r in kept])
             annotated += len(recs)
@@ -223,7 +225,9 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
         near_report: dict[str, Any] = {"enabled": False}
         twins: set[str] = set()
         if near is not None and params is not None:
-            cross, twins = near_dup.cross_split(result.splits, params, recipe.near_dup.threshold)
+            # The filter's index holds every pooled record: the check reuses it rather than building its own.
+            cross, twins = near_dup.cross_split(result.splits, params, recipe.near_dup.threshold,
+                                                index=near.index if recipe.near_dup.drop else None)
             near_report = {"enabled": True, "drop": recipe.near_dup.drop, "threshold": recipe.near_dup.threshold,
                            "ngram": params.ngram, "num_perm": params.num_perm, "bands": params.bands,
                            **near.report(), "cross_split": cross}

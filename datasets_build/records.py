@@ -34,7 +34,7 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict)
     fp: str = ""  # dedup fingerprint, computed once in the annotate step
     split_line: str = ""  # the record as its split-file JSON line, serialised in the worker
-    sig: Any = None  # (MinHash signature, shingle set) of prompt + chosen (near_dup.py), from the annotate step
+    sig: Any = None  # near_dup.Sketch of prompt + chosen (its chunk's Sketches, its row), from the annotate step
 
     def to_split_json(self) -> dict[str, Any]:
         """The trainer's split-record contract (TRL conversational columns plus metadata)."""

@@ -16,7 +16,7 @@ from datasets_build import near_dup
 from datasets_build.manifest import load_manifest
 from datasets_build.pipeline import build_from_recipe
 from datasets_build.recipe import from_dict
-from datasets_build.records import DataError
+from datasets_build.records import DataError, Record
 
 WORDS = ["account", "invoice", "refund", "delivery", "parcel", "address", "password", "login", "screen", "order", "payment", "card", "bank", "transfer", "support", "office", "meeting", "summary", "agenda", "minutes", "budget", "report", "manager", "team", "project", "deadline", "customer", "service", "phone", "number", "email", "message", "reply", "question", "answer", "problem", "solution", "setting", "update", "version"]
 
@@ -125,3 +125,102 @@ def test_near_dup_settings_are_checked() -> None:
         from_dict({"name": "t", "version": "v1", "sources": [{"type": "english_synthetic"}],
                    "near_dup": {"threshold": 1.5, "num_perm": 100, "ngram": 0}})
     assert all(k in str(e.value) for k in ("near_dup.threshold", "near_dup.num_perm", "near_dup.ngram"))
+
+
+def _ref_signature(hashes: list[int], p: near_dup.Params) -> list[int]:
+    """One text's one-permutation MinHash written out plainly: top bits pick the bin, the low bits compete,
+    an empty bin takes the next filled one (cyclically) plus one offset per step."""
+    low = 32 - (p.num_perm.bit_length() - 1)
+    bins: list[int | None] = [None] * p.num_perm
+    for h in hashes:
+        b, v = h >> low, h & ((1 << low) - 1)
+        bins[b] = v if bins[b] is None else min(bins[b], v)  # type: ignore[type-var]
+    out = []
+    for i in range(p.num_perm):
+        step = next(s for s in range(p.num_perm) if bins[(i + s) % p.num_perm] is not None)
+        out.append((bins[(i + step) % p.num_perm] + step * (1 << low)) & 0xFFFFFFFF)  # type: ignore[operator]
+    return out
+
+
+def _ref_near_dup(texts: list[str], p: near_dup.Params, threshold: float) -> tuple[list[int | None], list[set[int]],
+                                                                                    list[list[int]]]:
+    """Which earlier kept text each text is a near-duplicate of (None: kept), by comparing every pair: a
+    candidate shares one band of rows, is ruled out below threshold - 0.25 agreement, and is confirmed by
+    exact Jaccard of Python sets; the most similar wins, then the earliest."""
+    h, doc = near_dup.shingles(texts, p.ngram, p.seed)
+    hashes: list[list[int]] = [[] for _ in texts]
+    for d, x in zip(doc.tolist(), h.tolist(), strict=True):
+        hashes[d].append(x)
+    sigs = [_ref_signature(x, p) for x in hashes]
+    sets = [set(x) for x in hashes]
+
+    def match(i: int, j: int) -> float | None:
+        return len(sets[i] & sets[j]) / len(sets[i] | sets[j]) if _pair_matches(i, j, sigs, sets, p, threshold) else None
+
+    twin_of: list[int | None] = []
+    kept: list[int] = []
+    for i in range(len(texts)):
+        found = [(jac, k) for k, j in enumerate(kept) if (jac := match(i, j)) is not None]
+        twin_of.append(kept[min(found, key=lambda t: (-t[0], t[1]))[1]] if found else None)
+        if not found:
+            kept.append(i)
+    return twin_of, sets, sigs
+
+
+def test_fast_path_gives_the_reference_clusters_and_cross_split_on_a_planted_set() -> None:
+    """The chunked, array-based filter and the shared index decide exactly as the plain all-pairs reference:
+    on templated texts (many LSH candidates below the threshold) with reworded and re-masked copies."""
+    rng = random.Random(3)
+    stem = _text(rng, 25)
+    texts = []
+    for i in range(150):
+        body = stem + " " + _text(rng, rng.randrange(5, 40))  # a shared template: many weak candidates
+        texts.append(body)
+        if i % 3 == 0:
+            words = body.split()
+            for _ in range(rng.randrange(1, 4)):
+                words[rng.randrange(len(words))] = rng.choice(["nämligen", "<PHONE>", "[REDACTED]", "4711"])
+            texts.insert(rng.randrange(len(texts) + 1), " ".join(words))
+    p, threshold = near_dup.Params(), 0.8
+    twin_of, sets, sigs = _ref_near_dup(texts, p, threshold)
+    assert 10 <= sum(t is not None for t in twin_of) < 100
+    recs = [Record(id=f"r{i}", prompt=[{"role": "user", "content": t}], chosen="", rejected="x", source="s",
+                   lang="sv", domain="d", quality=3, origin="o") for i, t in enumerate(texts)]
+    sk = near_dup.sketches([near_dup.text_of(r) for r in recs], p)
+    assert sk.sigs.tolist() == sigs  # text_of adds only a newline: the same words
+    assert [set(sk.shingle_set(i).tolist()) for i in range(len(recs))] == sets
+    expected = {f"r{j}": sorted(f"r{i}" for i, t in enumerate(twin_of) if t == j) for j in set(twin_of) - {None}}
+    for chunk in (1, 7, 64, len(recs)):
+        fresh = [Record(**{f: getattr(r, f) for f in Record.__slots__}) for r in recs]  # type: ignore[attr-defined]
+        for i in range(0, len(fresh), chunk):
+            part = near_dup.sketches([near_dup.text_of(r) for r in fresh[i:i + chunk]], p)
+            for k, r in enumerate(fresh[i:i + chunk]):
+                r.sig = (part, k)
+        nd = near_dup.NearDedup(p, threshold)
+        if chunk == 1:
+            kept = [r for r in fresh if nd(r) is None]  # one record at a time
+        else:
+            kept = [r for i in range(0, len(fresh), chunk)
+                    for r, why in zip(fresh[i:i + chunk], nd.batch(fresh[i:i + chunk]), strict=True) if why is None]
+        assert {k: sorted(v) for k, v in nd.clusters.items()} == expected
+        assert [r.id for r in kept] == [f"r{i}" for i, t in enumerate(twin_of) if t is None]
+        # Cross-split: no drop within the pool, every third pair in evaluation; the filter's index (over the
+        # pool) and a fresh index of train find the same twins.
+        splits = {"train": [r for i, r in enumerate(fresh) if i % 3], "val": [r for i, r in enumerate(fresh) if not i % 3]}
+        pool_index = near_dup.Index(p, threshold)
+        pool_index.add_many([r.id for r in fresh], [r.sig for r in fresh])
+        a, gone_a = near_dup.cross_split({k: list(v) for k, v in splits.items()}, p, threshold)
+        b, gone_b = near_dup.cross_split({k: list(v) for k, v in splits.items()}, p, threshold, index=pool_index)
+        ref_gone = {f"r{i}" for i in range(len(texts)) if i % 3 for j in range(0, len(texts), 3)
+                    if _pair_matches(i, j, sigs, sets, p, threshold)}
+        assert a == b and gone_a == gone_b == ref_gone and a["after"] == 0 and a["found"] > 0
+
+
+def _pair_matches(i: int, j: int, sigs: list[list[int]], sets: list[set[int]], p: near_dup.Params,
+                  threshold: float) -> bool:
+    r = p.rows
+    if not any(sigs[i][b * r:(b + 1) * r] == sigs[j][b * r:(b + 1) * r] for b in range(p.bands)):
+        return False
+    if sum(x == y for x, y in zip(sigs[i], sigs[j], strict=True)) / p.num_perm < threshold - 0.25:
+        return False
+    return len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= threshold
