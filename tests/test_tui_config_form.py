@@ -1,5 +1,5 @@
 """The Config form as one drawn widget with one editor: keys move the editor between fields, the help line
-follows, choices are picked with enter, and the form is a handful of widgets, not one editor per field."""
+follows, a click moves it, choices are picked with enter, and the form is a handful of widgets, not one editor per field."""
 
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ async def test_tab_moves_the_one_editor_and_the_help_line_follows(tmp_path: Path
         await pilot.pause(0.1)
         form = app.query_one("#config-form")
         assert pane.editor.region.y == form.region.y + lines.row_of(pane.current) - int(form.scroll_y)
+        await pilot.press("pageup", "pageup", "pageup", "pageup", "pageup")
+        await pilot.pause(0.1)
+        await pilot.click(FormLines, offset=(3, lines.row_of("lora.alpha")))  # a click puts the editor there
+        await pilot.pause(0.1)
+        assert pane.current == "lora.alpha" and app.focused is pane.editor and pane.editor.value == "32"
         await pilot.press("escape", "3")  # escape hands the number keys back
         assert app.query_one("#panes").active == "run"  # type: ignore[attr-defined]
 
@@ -94,14 +99,3 @@ async def test_typing_validates_and_enter_picks_a_choice(tmp_path: Path) -> None
         saved = yaml.safe_load(cfg.read_text())
         assert saved["dpo"]["beta"] == 0.2 and saved["model"]["trust_remote_code"] is True
 
-
-async def test_clicking_a_line_puts_the_editor_there(tmp_path: Path) -> None:
-    _, app = _app(tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        pane = app.query_one(ConfigPane)
-        lines = app.query_one(FormLines)
-        await pilot.pause(0.1)
-        row = lines.row_of("lora.alpha")
-        await pilot.click(FormLines, offset=(3, row))
-        await pilot.pause(0.1)
-        assert pane.current == "lora.alpha" and app.focused is pane.editor and pane.editor.value == "32"
