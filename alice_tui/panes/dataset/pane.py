@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Select, Static, TabbedContent, TabPane
+from textual.widgets import Select, Static, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
 from alice_tui import fmt, samples, subprocess_lines
@@ -71,6 +71,7 @@ class DatasetPane(Vertical, can_focus=True):
                 yield SampleBrowser(id="sample-browser")
 
     def on_mount(self) -> None:
+        self.query_one("#dataset-tabs").query_one(Tabs).can_focus = False  # m and v switch; arrows stay inside
         self._status(f"{len(self.locations.data_recipes())} recipes in {self.locations.configs_dir}"
                      if self.locations.data_recipes() else f"no data_*.yaml recipes in {self.locations.configs_dir}")
         self.query_one("#build-stages", Static).display = False
