@@ -29,12 +29,16 @@ def _run_with_report(root: Path, name: str, generations: list[dict[str, Any]]) -
     return run
 
 
-async def _settled(pilot: Any, runs: int) -> None:
-    """The console as a person first sees it: runs listed, the Runs table focused."""
+async def _open_eval(pilot: Any, runs: int, run: Path) -> EvalPane:
+    """From the console as a person first sees it (runs listed, the Runs table focused) to `run` on Eval."""
     app = pilot.app
     await wait_until(pilot, lambda: len(app.query_one("RunsPane").runs) == runs and app.focused is not None
                      and app.focused.id == "runs-table", what="runs listed and focused")
     await pilot.pause(0.2)  # the focus's own messages delivered (a TabPane.Focused would switch back to Runs)
+    app.show_eval(run)
+    pane: EvalPane = app.query_one(EvalPane)
+    await wait_until(pilot, lambda: pane.report is not None, what="report loaded")
+    return pane
 
 
 def test_fit_columns_keeps_the_slice_and_the_most_telling_columns() -> None:
@@ -57,10 +61,7 @@ async def test_t_then_arrows_page_generations_and_tab_bars_take_no_arrows(tmp_pa
     run = _run_with_report(tmp_path, "a", gens)
     app = make_app(tmp_path, clock=lambda: T0, poll_s=0.05, base=ROOT, initial_pane="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(pilot, 1)
-        app.show_eval(run)
-        pane = app.query_one(EvalPane)
-        await wait_until(pilot, lambda: pane.report is not None, what="report loaded")
+        pane = await _open_eval(pilot, 1, run)
         await wait_until(pilot, lambda: app.focused is not None and pane in app.focused.ancestors_with_self,
                          what="focus in the Eval pane")
         assert len(app.query(Tabs)) == 3 and not [t for t in app.query(Tabs) if t.can_focus]
@@ -81,10 +82,7 @@ async def test_the_eval_table_fits_the_width_and_the_pane_picks_its_own_run(tmp_
     _run_with_report(tmp_path, "b", [])
     app = make_app(tmp_path, clock=lambda: T0, poll_s=0.05, base=ROOT, initial_pane="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(pilot, 2)
-        app.show_eval(a)
-        pane = app.query_one(EvalPane)
-        await wait_until(pilot, lambda: pane.report is not None, what="report loaded")
+        pane = await _open_eval(pilot, 2, a)
         await pilot.pause(0.2)
         table = app.query_one("#eval-table", DataTable)
         labels = [str(c.label) for c in table.columns.values()]
