@@ -1,12 +1,12 @@
-"""The Dataset pane's build block and manifest: stages in pipeline order, shown at once after `b`, folded
-away when the build ends; PageDown scrolls the manifest; the PII count is not the column cut off."""
+"""The Dataset pane: stages in pipeline order, PageDown scrolls the manifest, the PII count is not the column
+cut off (the build block's showing and folding: test_tui_panes.test_dataset_build_failure_is_shown_with_its_cause)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from test_tui_panes import _dataset
-from tui_fixtures import T0, wait_note, wait_until
+from tui_fixtures import T0, wait_until
 
 from alice_tui import build_progress, manifest_view
 from alice_tui.app import make_app
@@ -26,22 +26,6 @@ def test_the_pii_count_comes_before_the_long_reasons() -> None:
     sources = next(t for t in manifest_view.manifest_tables(m) if t.title == "Sources")
     assert sources.columns[-2:] == ["PII masked", "dropped by reason"]
     assert sources.rows[0][-2:] == ["3", "a: 2, b: 2"]
-
-
-async def test_b_shows_the_build_block_at_once_and_folds_it_when_the_build_ends(tmp_path: Path) -> None:
-    base = tmp_path / "proj"
-    (base / "configs").mkdir(parents=True)
-    (base / "configs" / "data_broken.yaml").write_text("this: is: not: a recipe\n")
-    app = make_app(tmp_path / "runs", clock=lambda: T0, base=base, initial_pane="dataset",
-                   config_path=ROOT / "configs/demo.yaml")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
-        await pilot.press("b")
-        block = app.query_one("#build-stages")
-        assert block.display and "starting the builder" in str(block.render())
-        await wait_until(pilot, lambda: not app.query_one("DatasetPane").building, timeout=60, what="build ends")
-        await wait_note(pilot, app, "build failed")
-        assert not block.display  # the manifest gets its rows back
 
 
 async def test_pagedown_scrolls_the_manifest(tmp_path: Path) -> None:

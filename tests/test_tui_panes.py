@@ -202,9 +202,13 @@ async def test_dataset_build_failure_is_shown_with_its_cause(tmp_path: Path) -> 
     app = make_app(tmp_path / "runs", clock=lambda: T0, base=base, initial_pane="dataset",
                    config_path=ROOT / "configs/demo.yaml")
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
         await pilot.press("b")
+        block = app.query_one("#build-stages")
+        assert block.display and "starting the builder" in str(block.render())  # at once, not at the first stage
         await wait_until(pilot, lambda: not app.query_one("DatasetPane").building, timeout=60, what="build ends")
         await wait_note(pilot, app, "build failed")
+        assert not block.display  # the manifest gets its rows back
 
 
 async def test_eval_pane_renders_report_and_generations(tmp_path: Path) -> None:
