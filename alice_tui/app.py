@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from alice_tui import run_actions
@@ -80,6 +80,8 @@ class AliceApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The number keys switch panes; a focused tab bar would take the arrows meant for a pane's content.
+        self.query_one("#panes").query_one(Tabs).can_focus = False
         if self._target is not None:
             self.query_one(RunPane).attach(self._target)
         first = self.query_one("#panes", TabbedContent).active
@@ -104,7 +106,7 @@ class AliceApp(App[int]):
             self.query_one("#config", TabPane).mount(config),
             self.query_one("#dataset", TabPane).mount(
                 DatasetPane(self.locations, Path(data_path) if data_path else None, id="dataset-pane")),
-            self.query_one("#eval", TabPane).mount(EvalPane(self._target, id="eval-pane")),
+            self.query_one("#eval", TabPane).mount(EvalPane(self._target, self.locations.runs_dir, id="eval-pane")),
         ]
 
     async def _shutdown(self) -> None:

@@ -182,3 +182,43 @@ def _by_path(errors: list[cfgmod.FieldError]) -> dict[str, str]:
     for err in errors:
         out.setdefault(err.path, err.message)
     return out
+
+
+# ---- the form's lines: what the Config pane draws, one entry a screen line -------------------
+NAME_WIDTH = 30  # columns before a field's value (its name, indented)
+
+
+@dataclass(frozen=True, slots=True)
+class FormLine:
+    kind: str  # "title" | "field" | "error" | "blank"
+    text: str = ""  # a title, or one wrapped line of a field's error
+    path: str = ""  # the field a "field" or "error" line belongs to
+
+
+def form_lines(groups: list[tuple[str, list[cfgmod.FieldSpec]]], errors: dict[str, str],
+               width: int) -> list[FormLine]:
+    """Section titles, one line per field, and under an invalid field its message wrapped to `width`."""
+    import textwrap
+
+    out: list[FormLine] = []
+    wrap = max(20, width - NAME_WIDTH - 2)
+    for i, (title, specs) in enumerate(groups):
+        if i:
+            out.append(FormLine("blank"))
+        out.append(FormLine("title", title))
+        for s in specs:
+            out.append(FormLine("field", path=s.path))
+            if s.path in errors:
+                out.extend(FormLine("error", text, s.path)
+                           for text in textwrap.wrap(f"↳ {errors[s.path]}", wrap) or ["↳"])
+    return out
+
+
+def editor_choices(spec: cfgmod.FieldSpec) -> tuple[str, ...]:
+    """The choices a field's editor offers (enter picks, typing completes); empty for free text.
+    A field that also takes a list (dpo.loss_type) is free text; its choices show in the help line."""
+    if spec.type_name == "bool":
+        return ("true", "false")
+    if spec.choices and spec.type_name == "str":
+        return tuple(spec.choices)
+    return ()

@@ -129,3 +129,24 @@ def checkpoint_choices(run_dir: Path) -> list[str]:
 def checkpoint_arg(choice: str) -> str:
     """The evaluation CLI takes STEP or final."""
     return choice.removeprefix("checkpoint-")
+
+
+# What a narrow terminal keeps first (the slice always); the rest follow as the width allows.
+PRIORITY = ("slice", "Δ acc [95% CI]", "tuned acc [95% CI]", "sig", "n", "W/T/L", "base acc [95% CI]",
+            "margin base→tuned", "base len-norm")
+AB_PRIORITY = ("slice", "win rate [95% CI]", "Δ win−loss [95% CI]", "sig", "W/T/L", "prompts",
+               "length-controlled [95% CI]", "consistent", "tokens base→tuned")
+
+
+def fit_columns(columns: tuple[str, ...], rows: list[list[str]], width: int, padding: int = 2) -> list[int]:
+    """Indices of the columns to show in `width` cells, in table order: by PRIORITY, each whole or not at all."""
+    need = [max([len(c), *(len(r[i]) for r in rows if i < len(r))]) + padding for i, c in enumerate(columns)]
+    order = AB_PRIORITY if columns == AB_COLUMNS else PRIORITY
+    ranked = sorted(range(len(columns)), key=lambda i: order.index(columns[i]) if columns[i] in order else len(order))
+    chosen: list[int] = []
+    used = 0
+    for i in ranked:
+        if not chosen or used + need[i] <= width:  # the first (the slice) even when nothing else fits
+            chosen.append(i)
+            used += need[i]
+    return sorted(chosen)

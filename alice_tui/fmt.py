@@ -96,3 +96,28 @@ def bar(frac: float, width: int) -> str:
     full = int(cells)
     part = "▏▎▍▌▋▊▉"[int((cells - full) * 7) - 1] if full < width and int((cells - full) * 7) > 0 else ""
     return ("█" * full + part).ljust(width, "·")
+
+
+def printable(text: str, keep_newlines: bool = True) -> str:
+    """Control characters shown as escapes (\\x1b, \\r, \\t…), so a generation or log line cannot move the
+    cursor or hide text; newlines kept unless asked."""
+    out = []
+    for ch in text:
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ch < " " or "\x7f" <= ch <= "\x9f":
+            out.append({"\t": "\\t", "\r": "\\r", "\n": "\\n"}.get(ch, f"\\x{ord(ch):02x}"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def blank_note(text: str) -> str | None:
+    """`(empty)` or `(only whitespace: N newlines…)` for a text that would draw as nothing, else None."""
+    if text == "":
+        return "(empty)"
+    if text.strip():
+        return None
+    kinds = [f"{text.count(c)} {name}" for c, name in (("\n", "newlines"), (" ", "spaces"), ("\t", "tabs"))
+             if text.count(c)]
+    return f"(only whitespace: {', '.join(kinds) or f'{len(text)} characters'})"

@@ -49,7 +49,8 @@ def _rows_table(title: str, rows: dict[str, dict[str, Any]], first: str) -> Tabl
 
 def _sources(v: Any) -> TableSpec:
     rows = {str(s.get("name", i)): s for i, s in enumerate(v)} if isinstance(v, list) else v
-    out = TableSpec("Sources", ["source", "lang", "read", "kept", "dropped", "dropped by reason", "PII masked"], [])
+    # The free-text reasons go last: at 80 columns they are what runs off the edge, not the PII count.
+    out = TableSpec("Sources", ["source", "lang", "read", "kept", "dropped", "PII masked", "dropped by reason"], [])
     for name, s in rows.items():
         if not isinstance(s, dict):
             out.rows.append([name, "", cell(s), "", "", "", ""])
@@ -57,8 +58,8 @@ def _sources(v: Any) -> TableSpec:
         dropped = s.get("dropped")
         total = sum(x for x in dropped.values() if isinstance(x, int)) if isinstance(dropped, dict) else dropped
         reasons = cell(dropped) if isinstance(dropped, dict) else "–"
-        out.rows.append([name, cell(s.get("lang")), cell(s.get("read")), cell(s.get("kept")), cell(total), reasons,
-                         cell(s.get("pii"))])
+        out.rows.append([name, cell(s.get("lang")), cell(s.get("read")), cell(s.get("kept")), cell(total),
+                         cell(s.get("pii")), reasons])
     return out
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from textual.widgets import Input
 from tui_fixtures import T0, wait_note
 
 from alice_tui.app import make_app
 from alice_tui.config_form import FormModel
-from alice_tui.panes.config.field_row import FieldRow
+from alice_tui.panes.config import ConfigPane
+from alice_tui.panes.config.form_lines import FormLines
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,18 +53,17 @@ async def test_the_pane_dims_what_the_loss_does_not_read(tmp_path: Path) -> None
     app = make_app(tmp_path / "runs", clock=lambda: T0 + 100, poll_s=0.05, base=ROOT, config_path=cfg,
                    initial_pane="config")
     async with app.run_test(size=(100, 30)) as pilot:
-        smoothing = app.query_one("#field-dpo-label_smoothing", FieldRow)
+        lines = app.query_one(FormLines)
         await pilot.pause(0.1)
-        assert smoothing.has_class("-unused")
-        editor = app.query_one("#field-dpo-loss_type", FieldRow).query_one(Input)
-        editor.focus()
+        assert "unused" in lines.marks("dpo.label_smoothing")
+        editor = app.query_one(ConfigPane).focus_field("dpo.loss_type")
         editor.value = "robust"
         await pilot.pause(0.1)
-        assert not smoothing.has_class("-unused")
-        assert app.query_one("#field-dpo-discopop_tau", FieldRow).has_class("-unused")
+        assert "unused" not in lines.marks("dpo.label_smoothing")
+        assert "unused" in lines.marks("dpo.discopop_tau")
         editor.value = "sigmoid, bco_pair, sft"
         await pilot.pause(0.1)
-        assert not app.query_one("#field-dpo-loss_weights", FieldRow).has_class("-unused")
+        assert "unused" not in lines.marks("dpo.loss_weights")
         await pilot.press("ctrl+s")
         await pilot.pause(0.1)
         await pilot.press("y")

@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable, Input
-from tui_fixtures import T0, StreamingRun, notes, wait_note, wait_until, write_run
+from textual.widgets import DataTable
+from tui_fixtures import T0, StreamingRun, form_error, notes, wait_note, wait_until, write_run
 
 from alice_tui.app import make_app
-from alice_tui.panes.config.field_row import FieldRow
+from alice_tui.panes.config import ConfigPane
+from alice_tui.panes.config.form_lines import FormLines
 from alice_tui.panes.run import RunPane
 from alice_tui.panes.run.gauges import ResourceGauges
 from alice_tui.panes.run.header import RunHeader
@@ -70,10 +71,9 @@ async def test_a_missing_local_model_path_is_named_on_the_field_and_no_run_dir_i
     cfg.write_text(f"model:\n  name_or_path: /tmp/no_such_model_4711\ndata:\n  path: {split}\n  recipe: null\n")
     app = _app(tmp_path / "runs", config_path=cfg, initial_pane="config")
     async with app.run_test(size=(120, 40)) as pilot:
-        row = app.query_one("#field-model-name_or_path", FieldRow)
-        await wait_until(pilot, lambda: row.has_class("-invalid"), what="model field marked")
-        assert "/tmp/no_such_model_4711 does not exist (a local model path)" in str(
-            row.query_one(".field-error").render())
+        lines = app.query_one(FormLines)
+        await wait_until(pilot, lambda: "invalid" in lines.marks("model.name_or_path"), what="model field marked")
+        assert "/tmp/no_such_model_4711 does not exist (a local model path)" in form_error(app, "model.name_or_path")
         status = str(app.query_one("#config-status").render())
         assert "cannot start: model.name_or_path" in status and "✓ valid" not in status
         app.query_one("#config-form").focus()
@@ -87,10 +87,10 @@ async def test_no_data_and_no_recipe_is_not_valid(tmp_path: Path) -> None:
     cfg.write_text(f"data:\n  path: {tmp_path / 'missing'}\n  recipe: null\n")
     app = _app(tmp_path / "runs", config_path=cfg, initial_pane="config")
     async with app.run_test(size=(80, 24)) as pilot:
-        row = app.query_one("#field-data-path", FieldRow)
-        await wait_until(pilot, lambda: row.has_class("-invalid"), what="data field marked")
-        assert "data.recipe is not set" in str(row.query_one(".field-error").render())
-        editor = app.query_one("#field-data-recipe", FieldRow).query_one(Input)
+        lines = app.query_one(FormLines)
+        await wait_until(pilot, lambda: "invalid" in lines.marks("data.path"), what="data field marked")
+        assert "data.recipe is not set" in form_error(app, "data.path")
+        editor = app.query_one(ConfigPane).focus_field("data.recipe")
         editor.value = str(ROOT / "configs/data_demo.yaml")
         await wait_until(pilot, lambda: "✓ valid" in str(app.query_one("#config-status").render()), what="valid")
 

@@ -11,11 +11,12 @@ import pytest
 from rich.text import Text
 from test_tui_logic import make_report
 from textual.widgets import DataTable, Input
-from tui_fixtures import T0, StreamingRun, notes, wait_note, wait_until, write_run
+from tui_fixtures import T0, StreamingRun, form_error, notes, wait_note, wait_until, write_run
 
 from alice_tui.app import make_app
 from alice_tui.messages import ResumeRun
-from alice_tui.panes.config.field_row import FieldRow
+from alice_tui.panes.config import ConfigPane
+from alice_tui.panes.config.form_lines import FormLines
 from alice_tui.panes.dataset.sample_browser import SampleBrowser
 from alice_tui.panes.run import RunPane
 from alice_tui.panes.runs import RunsPane
@@ -124,19 +125,18 @@ async def test_config_pane_validates_inline_saves_with_diff_and_exports_toml(tmp
     cfg.write_text((ROOT / "configs/demo.yaml").read_text())
     app = _app(tmp_path / "runs", config_path=cfg, initial_pane="config")
     async with app.run_test(size=(80, 24)) as pilot:
-        row = app.query_one("#field-dpo-beta", FieldRow)
-        editor = row.query_one(Input)
-        editor.focus()
+        lines = app.query_one(FormLines)
+        editor = app.query_one(ConfigPane).focus_field("dpo.beta")
         editor.value = "0"
         await pilot.pause(0.1)
-        assert row.has_class("-invalid")
-        assert "out of range" in str(row.query_one(".field-error").render())
+        assert "invalid" in lines.marks("dpo.beta")
+        assert "out of range" in form_error(app, "dpo.beta")
         await pilot.press("ctrl+s")
         await pilot.pause(0.1)
         await wait_note(pilot, app, "not saved")
         editor.value = "0.25"
         await pilot.pause(0.1)
-        assert not row.has_class("-invalid")
+        assert "invalid" not in lines.marks("dpo.beta") and not form_error(app, "dpo.beta")
         await pilot.press("ctrl+s")
         await pilot.pause(0.1)
         detail = str(app.screen.query_one("#confirm-detail").render())
@@ -207,9 +207,13 @@ async def test_dataset_build_failure_is_shown_with_its_cause(tmp_path: Path) -> 
     app = make_app(tmp_path / "runs", clock=lambda: T0, base=base, initial_pane="dataset",
                    config_path=ROOT / "configs/demo.yaml")
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
         await pilot.press("b")
+        block = app.query_one("#build-stages")
+        assert block.display and "starting the builder" in str(block.render())  # at once, not at the first stage
         await wait_until(pilot, lambda: not app.query_one("DatasetPane").building, timeout=60, what="build ends")
         await wait_note(pilot, app, "build failed")
+        assert not block.display  # the manifest gets its rows back
 
 
 async def test_eval_pane_renders_report_and_generations(tmp_path: Path) -> None:
@@ -330,5 +334,6 @@ async def test_config_pane_creates_from_a_template_and_opens_files(tmp_path: Pat
         await pilot.press("enter")  # demo.yaml comes first
         await wait_until(pilot, lambda: pane.path.name == "demo.yaml", 5, "demo opened")
         assert pane.form.texts["model.name_or_path"] == "builtin:tiny-qwen2"
-        row = app.query_one("#field-model-name_or_path", FieldRow)
-        assert row.query_one(Input).value == "builtin:tiny-qwen2"  # the editors follow the file
+        lines = app.query_one(FormLines)
+        row = lines.row_of("model.name_or_path")
+        assert "builtin:tiny-qwen2" in lines.line_text(row)  # the form follows the file

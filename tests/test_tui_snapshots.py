@@ -91,12 +91,11 @@ def test_snapshot_runs_pane(project: Path, snap_compare: Any, size: tuple[int, i
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_config_pane_with_an_inline_error(project: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def edit(pilot: Any) -> None:
-        from textual.widgets import Input
+        from alice_tui.panes.config import ConfigPane
 
         await pilot.pause(0.3)
-        editor = pilot.app.query_one("#field-dpo-beta").query_one(Input)
+        editor = pilot.app.query_one(ConfigPane).focus_field("dpo.beta")
         editor.cursor_blink = False
-        editor.focus()
         editor.value = "0"
         await pilot.pause(0.5)
 

@@ -173,3 +173,15 @@ def notes(app: Any) -> list[str]:
 async def wait_note(pilot: Any, app: Any, text: str, timeout: float = 10.0) -> None:
     """Notifications travel as messages: wait for one containing `text`."""
     await wait_until(pilot, lambda: any(text in n for n in notes(app)), timeout, f"a notification with {text!r}")
+
+
+def form_error(app: Any, path: str) -> str:
+    """The error drawn under a Config form field, read from the lines the form renders."""
+    from alice_tui.panes.config.form_lines import FormLines
+
+    lines = app.query_one(FormLines)
+    y, out = lines.row_of(path) + 1, []
+    while y < len(lines.lines) and lines.lines[y].kind == "error":
+        out.append(lines.line_text(y).strip())
+        y += 1
+    return " ".join(out)

@@ -15,15 +15,21 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
-from textual.widgets import Static
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Static
 
 from alice_tui import subprocess_lines, yaml_patch
-from alice_tui.config_form import FormModel, grouped_specs
+from alice_tui.config_form import NAME_WIDTH, FormModel, editor_choices, form_lines, grouped_specs
 from alice_tui.locations import TEMPLATES, Locations
-from alice_tui.panes.config.field_row import FieldRow
+from alice_tui.panes.config.form_lines import FormLines
 from alice_tui.screens import ConfirmScreen, PickScreen, PromptScreen
 from trainer import config as cfgmod
+
+
+class FormScroll(VerticalScroll, inherit_bindings=False):
+    """The form's scroll area: its keys (arrows, pages) move between fields instead (ConfigPane)."""
 
 
 class ConfigPane(Vertical):
@@ -34,6 +40,10 @@ class ConfigPane(Vertical):
         Binding("ctrl+n", "new_from_template", "New"),
         Binding("ctrl+r", "revert", "Revert"),
         Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("tab,down", "next_field(1)", "Next field", show=False),
+        Binding("shift+tab,up", "next_field(-1)", "Previous field", show=False),
+        Binding("pagedown", "next_field(10)", "10 fields down", show=False),
+        Binding("pageup", "next_field(-10)", "10 fields up", show=False),
         Binding("f5", "preflight", "Preflight"),
     ]
 
@@ -42,11 +52,12 @@ class ConfigPane(Vertical):
         self.locations = locations
         self.path = path
         self.form = FormModel.from_file(path)
+        self.groups = grouped_specs()
+        self.fields = [s for _, specs in self.groups for s in specs]
         self.errors: dict[str, str] = {}
         self.unused: set[str] = set()  # fields the chosen loss does not read (dimmed)
         self._saveable = True
-        self._built = False
-        self._current: FieldRow | None = None
+        self.current = self.fields[0].path
 
     @property
     def dirty(self) -> bool:
@@ -54,39 +65,121 @@ class ConfigPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="config-status")
-        yield VerticalScroll(id="config-form")
+        with FormScroll(id="config-form"):
+            yield FormLines(id="config-lines")
+            # One editor for every field, moved onto the current line: building ~50 editors made the
+            # pane take seconds to open and every focus move re-lay the whole form out.
+            yield Input(compact=True, id="config-editor", select_on_focus=False)
         yield Static("", id="config-help")
 
     def on_mount(self) -> None:
         self._revalidate()
+        self._move_to(self.current)
 
-    def on_show(self) -> None:
-        # ~50 rows of editors are most of the app's widgets: build them when first needed,
-        # so the console opens fast on the Run or Runs pane.
-        if self._built:
+    def on_resize(self) -> None:
+        self._layout_lines()
+
+    @property
+    def editor(self) -> Input:
+        return self.query_one("#config-editor", Input)
+
+    # ---- moving between fields -------------------------------------------------------------
+    def action_next_field(self, delta: int) -> None:
+        if self.app.focused is not self.editor:  # tab into the form lands on the current field first
+            self.editor.focus()
             return
-        self._built = True
-        rows: list[Static | FieldRow] = []
-        for title, specs in grouped_specs():
-            rows.append(Static(title, classes="section-title"))
-            rows.extend(FieldRow(spec, self.form.texts.get(spec.path, "")) for spec in specs)
-        self.query_one("#config-form").mount_all(rows)
-        self.call_after_refresh(self._revalidate)
+        i = next(i for i, s in enumerate(self.fields) if s.path == self.current)
+        # One step wraps around (tab past the last field); a page stops at either end.
+        j = (i + delta) % len(self.fields) if abs(delta) == 1 else max(0, min(len(self.fields) - 1, i + delta))
+        self._move_to(self.fields[j].path)
+
+    def focus_field(self, path: str) -> Input:
+        """Put the editor on `path` and focus it (mouse click, tests)."""
+        self._move_to(path)
+        self.editor.focus()
+        return self.editor
+
+    def on_form_lines_clicked(self, event: FormLines.Clicked) -> None:
+        self.focus_field(event.path)
+
+    def _move_to(self, path: str) -> None:
+        self.current = path
+        spec = self.form.spec(path)
+        lines = self.query_one(FormLines)
+        lines.set_current(path)
+        editor = self.editor
+        choices = editor_choices(spec)
+        with editor.prevent(Input.Changed):
+            editor.value = self.form.texts.get(path, "")
+        editor.placeholder = "null" if spec.optional else spec.type_name
+        editor.suggester = SuggestFromList(choices, case_sensitive=False) if choices else None
+        editor.cursor_position = len(editor.value)
+        self._place_editor()
+        self._show_help()
+
+    def _place_editor(self) -> None:
+        lines = self.query_one(FormLines)
+        y = lines.row_of(self.current)
+        editor = self.editor
+        editor.styles.offset = (NAME_WIDTH, y)
+        form = self.query_one("#config-form", VerticalScroll)
+        below = 1
+        while y + below < len(lines.lines) and lines.lines[y + below].kind == "error":
+            below += 1  # the field's whole message comes into view with it
+        # Two lines above too: the section title shows when going back up to its first field.
+        top = max(0, y - 2)
+        form.scroll_to_region(Region(0, top, 1, y + below - top), animate=False, immediate=True)
+
+    def _layout_lines(self) -> None:
+        form = self.query_one("#config-form", VerticalScroll)
+        width = form.scrollable_content_region.width or self.size.width
+        self.query_one(FormLines).set_lines(form_lines(self.groups, self.errors, width))
+        self.editor.styles.width = max(8, width - NAME_WIDTH)
+        self._place_editor()
+
+    def _show_help(self) -> None:
+        s = self.form.spec(self.current)
+        choices = editor_choices(s) or s.choices or ()
+        allowed = f"  [{' | '.join(choices)}]" + ("  enter picks" if editor_choices(s) else "") if choices else ""
+        unused = "  (not read by the chosen loss_type)" if s.path in self.unused else ""
+        self.query_one("#config-help", Static).update(Text.assemble(
+            (s.path, "bold"), f" ({s.type_name}{', optional' if s.optional else ''}): ", s.help, (allowed, "dim"),
+            (unused, "yellow")), layout=False)  # a fixed-height line: no layout pass per key
 
     # ---- editing ---------------------------------------------------------------------------
-    def on_field_row_edited(self, event: FieldRow.Edited) -> None:
-        if self.form.texts.get(event.path) != event.text:  # editors echo their initial value on mount
-            self.form.texts[event.path] = event.text
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is not self.editor:
+            return
+        event.stop()
+        if self.form.texts.get(self.current) != event.value:
+            self.form.texts[self.current] = event.value
             self._revalidate()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self.editor:
+            return
+        event.stop()
+        choices = editor_choices(self.form.spec(self.current))
+        if not choices:
+            self.action_next_field(1)
+            return
+        path = self.current
+
+        def picked(choice: str | None) -> None:
+            if choice is not None and self.current == path:
+                self.editor.value = choice  # posts Changed: validated like typing
+            self.editor.focus()
+
+        self.app.push_screen(PickScreen(f"{path}", [(c, c) for c in choices]), picked)
 
     def _revalidate(self) -> None:
         cfg, self.errors = self.form.validate()
         self._saveable = cfg is not None
         self.unused = self.form.unused_fields()
-        for row in self.query(FieldRow):
-            changed = self.form.texts.get(row.spec.path) != self.form.saved_texts.get(row.spec.path)
-            row.show_state(self.errors.get(row.spec.path), changed)
-            row.set_class(row.spec.path in self.unused, "-unused")
+        changed = {p for p, t in self.form.texts.items() if t != self.form.saved_texts.get(p)}
+        lines = self.query_one(FormLines)
+        lines.set_state(self.form.texts, set(self.errors), changed, self.unused)
+        self._layout_lines()
         self._show_status()
 
     def _show_status(self) -> None:
@@ -107,22 +200,6 @@ class ConfigPane(Vertical):
             status.append(f"\n  {self.errors['']}", style="red")
         self.query_one("#config-status", Static).update(status)
 
-    def on_descendant_focus(self, event: object) -> None:
-        focused = self.app.focused
-        row = next((a for a in (focused.ancestors if focused else []) if isinstance(a, FieldRow)), None)
-        # A class on one row, not a :focus-within rule, which would restyle every row on each focus move.
-        if self._current is not None and self._current is not row:
-            self._current.remove_class("-current")
-        self._current = row
-        if row is not None:
-            row.add_class("-current")
-            s = row.spec
-            allowed = f"  [{' | '.join(s.choices)}]" if s.choices else ""
-            unused = "  (not read by the chosen loss_type)" if s.path in self.unused else ""
-            self.query_one("#config-help", Static).update(Text.assemble(
-                (s.path, "bold"), f" ({s.type_name}{', optional' if s.optional else ''}): ", s.help, (allowed, "dim"),
-                (unused, "yellow")))
-
     def action_leave_field(self) -> None:
         # Number keys switch panes only outside a text field, so escape hands them back.
         self.query_one("#config-form").focus()
@@ -134,9 +211,8 @@ class ConfigPane(Vertical):
     def load(self, path: Path) -> None:
         self.path = path
         self.form = FormModel.from_file(path)
-        for row in self.query(FieldRow):
-            row.set_text(self.form.texts.get(row.spec.path, ""))
         self._revalidate()
+        self._move_to(self.current)
         self.app.notify(f"opened {path}")
 
     def action_revert(self) -> None:

@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Select, Static, TabbedContent, TabPane
+from textual.widgets import Select, Static, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
-from alice_tui import fmt, samples, subprocess_lines
+from alice_tui import build_progress, fmt, samples, subprocess_lines
 from alice_tui.locations import Locations
 from alice_tui.manifest_view import manifest_tables
 from alice_tui.panes.dataset.manifest_tables import ManifestTables
@@ -31,6 +31,8 @@ class DatasetPane(Vertical, can_focus=True):
         Binding("o", "open_dataset", "Open dataset"),
         Binding("m", "show('manifest')", "Manifest"),
         Binding("v", "show('samples')", "Samples"),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
     ]
 
     @dataclass
@@ -71,6 +73,7 @@ class DatasetPane(Vertical, can_focus=True):
                 yield SampleBrowser(id="sample-browser")
 
     def on_mount(self) -> None:
+        self.query_one("#dataset-tabs").query_one(Tabs).can_focus = False  # m and v switch; arrows stay inside
         self._status(f"{len(self.locations.data_recipes())} recipes in {self.locations.configs_dir}"
                      if self.locations.data_recipes() else f"no data_*.yaml recipes in {self.locations.configs_dir}")
         self.query_one("#build-stages", Static).display = False
@@ -83,6 +86,12 @@ class DatasetPane(Vertical, can_focus=True):
 
     def _status(self, text: str | Text) -> None:
         self.query_one("#dataset-status", Static).update(text)
+
+    def action_page(self, delta: int) -> None:
+        """PageUp/PageDown scroll the manifest (the pane, not the tables, has the focus)."""
+        if self.query_one("#dataset-tabs", TabbedContent).active == "manifest":
+            tables = self.query_one(ManifestTables)
+            tables.scroll_page_down() if delta > 0 else tables.scroll_page_up()
 
     def action_show(self, tab: str) -> None:
         self.query_one("#dataset-tabs", TabbedContent).active = tab
@@ -131,7 +140,10 @@ class DatasetPane(Vertical, can_focus=True):
             return
         self.building = True
         self.stages = {}
-        self.query_one("#build-stages", Static).display = True
+        stages = self.query_one("#build-stages", Static)
+        stages.display = True
+        # At once, not when the first stage reports (the builder first imports its libraries).
+        stages.update(Text(" starting the builder … (its first stage reports in a few seconds)", style="yellow"))
         self._status(Text(f"building {Path(str(recipe)).name} …", style="yellow"))
         self._build(Path(str(recipe)))
 
@@ -170,7 +182,7 @@ class DatasetPane(Vertical, can_focus=True):
     def on_dataset_pane_build_progress(self, message: BuildProgress) -> None:
         self.stages[message.stage] = (message.done, message.total)
         lines = Text()
-        for i, (stage, (done, total)) in enumerate(self.stages.items()):
+        for i, (stage, (done, total)) in enumerate(build_progress.ordered(self.stages)):
             frac = done / total if total else 0.0
             if i:
                 lines.append("\n")
@@ -181,9 +193,11 @@ class DatasetPane(Vertical, can_focus=True):
 
     def on_dataset_pane_build_finished(self, message: BuildFinished) -> None:
         self.building = False
+        # The bars give their rows back to the manifest; one line says what they showed.
+        self.query_one("#build-stages", Static).display = False
         if message.ok:
-            self._status(Text(message.detail, style="green"))
-            self.app.notify(message.detail, title="dataset built")
+            self._status(Text(f"{message.detail} · {build_progress.summary(self.stages)}", style="green"))
+            self.app.notify(message.detail, title="dataset built", timeout=3)
             split_dir = message.dataset_dir
             if split_dir is not None and not samples.split_files(split_dir):
                 nested = sorted({p.parent for p in split_dir.rglob("train.jsonl")})

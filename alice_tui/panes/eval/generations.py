@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from alice_tui import fmt
+
 
 class GenerationsPager(Vertical, can_focus=True):
     BINDINGS = [Binding("right,l,]", "page(1)", "Next"), Binding("left,h,[", "page(-1)", "Prev")]
@@ -57,6 +59,16 @@ class GenerationsPager(Vertical, can_focus=True):
         verdict = f" · judge: tuned {g['verdict']}" if g.get("verdict") else ""  # A/B reports carry a verdict
         self.query_one("#gen-pos", Static).update(
             f"generation {self.index + 1} of {len(self.items)} · id {g.get('id', '–')}{verdict} · ←/→ page")
-        self.query_one("#gen-prompt-text", Static).update(Text.assemble(("prompt  ", "bold"), str(g.get("prompt", ""))))
-        self.query_one("#gen-base", Static).update(str(g.get("base", "")))
-        self.query_one("#gen-tuned", Static).update(str(g.get("tuned", "")))
+        prompt = Text.assemble(("prompt  ", "bold"), fmt.printable(str(g.get("prompt", ""))))
+        if g.get("chosen"):  # the reference answer the pair prefers, when the report carries it
+            prompt.append_text(Text.assemble(("\nreference chosen  ", "bold"), fmt.printable(str(g["chosen"]))))
+        self.query_one("#gen-prompt-text", Static).update(prompt)
+        self.query_one("#gen-base", Static).update(_answer(g.get("base")))
+        self.query_one("#gen-tuned", Static).update(_answer(g.get("tuned")))
+
+
+def _answer(value: object) -> Text:
+    """A model's answer as drawn: control characters escaped, and a note where it would draw as nothing."""
+    text = "" if value is None else str(value)
+    note = fmt.blank_note(text)
+    return Text(note, style="italic dim") if note else Text(fmt.printable(text))

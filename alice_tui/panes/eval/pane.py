@@ -13,12 +13,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Select, Static, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
 from alice_tui import eval_report, fmt, subprocess_lines
 from alice_tui.panes.eval.generations import GenerationsPager
 from alice_tui.screens import PickScreen
+from trainer import rundir
 
 SPLITS = ("test", "golden", "val")
 
@@ -27,9 +28,11 @@ class EvalPane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("g", "evaluate", "Evaluate"),
         Binding("x", "cancel", "Cancel"),
-        Binding("o", "open_report", "Open report"),
-        Binding("a", "show('accuracy')", "Accuracy"),
+        Binding("o", "open_report", "Reports"),
+        Binding("a", "show('accuracy')", "Table"),
         Binding("t", "show('generations')", "Generations"),
+        Binding("r", "pick_run", "Run…", tooltip="Evaluate another run"),
+        Binding("k", "pick_checkpoint", "Ckpt…"),
     ]
 
     @dataclass
@@ -50,10 +53,12 @@ class EvalPane(Vertical, can_focus=True):
     # Set by the app (the attached run, or the one `e` was pressed on); the pane loads it once mounted.
     run_dir: reactive[Path | None] = reactive(None, init=False, always_update=True)
 
-    def __init__(self, run_dir: Path | None = None, *, id: str | None = None) -> None:
+    def __init__(self, run_dir: Path | None = None, runs_dir: Path | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.runs_dir = runs_dir
         self.set_reactive(EvalPane.run_dir, run_dir)
         self.report: dict[str, Any] | None = None
+        self._table_shown: tuple[bool, list[int], list[tuple[list[str], bool | None]]] | None = None
         self.running = False
         self._ready = False
 
@@ -66,13 +71,15 @@ class EvalPane(Vertical, can_focus=True):
         yield Static("", id="eval-headline")
         with TabbedContent(id="eval-tabs"):
             with TabPane("Accuracy", id="accuracy"):
-                table: DataTable[str | Text] = DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
+                table: DataTable[str | Text] = DataTable(id="eval-table", cursor_type="row", zebra_stripes=True,
+                                                        fixed_columns=1)
                 table.add_columns(*eval_report.COLUMNS)  # before mount: a report may arrive first
                 yield table
             with TabPane("Generations", id="generations"):
                 yield GenerationsPager(id="eval-generations")
 
     def on_mount(self) -> None:
+        self.query_one("#eval-tabs").query_one(Tabs).can_focus = False  # a and t switch; arrows stay the pager's
         self.query_one("#eval-progress", Static).update(
             Text("Pick a run on the Runs pane (4) and press e, then g here to evaluate it.", style="dim"))
         # A run_dir set before this point is loaded here, one set after it by the watcher: never both, never lost.
@@ -86,6 +93,22 @@ class EvalPane(Vertical, can_focus=True):
 
     def action_show(self, tab: str) -> None:
         self.query_one("#eval-tabs", TabbedContent).active = tab
+        # The keys of what is shown work at once: ←/→ page the generations right after t.
+        self.query_one(GenerationsPager if tab == "generations" else "#eval-table").focus()
+
+    def action_pick_run(self) -> None:
+        runs = rundir.list_runs(self.runs_dir) if self.runs_dir is not None else []
+        if not runs:
+            self.app.notify(f"no runs in {self.runs_dir}", severity="warning")
+            return
+        self.app.push_screen(PickScreen("Evaluate which run?", [
+            (str(r.path), f"{r.name}  ({r.state}, step {fmt.step_fraction(r.step, r.max_steps)})") for r in runs]),
+            lambda c: setattr(self, "run_dir", Path(c)) if c else None)
+
+    def action_pick_checkpoint(self) -> None:
+        select = self.query_one("#eval-checkpoint", Select)
+        select.focus()
+        select.action_show_overlay()
 
     def _load_run(self, run_dir: Path) -> None:
         self.query_one("#eval-run", Static).update(Text(run_dir.name, style="bold"))
@@ -103,6 +126,7 @@ class EvalPane(Vertical, can_focus=True):
             self.show_report(reports[-1])
         else:
             self.report = None
+            self._table_shown = None
             self.query_one("#eval-table", DataTable).clear()
             self.query_one("#eval-headline", Static).update(
                 Text(f"no reports yet in {run_dir / 'eval'}; g evaluates" if choices else
@@ -116,15 +140,34 @@ class EvalPane(Vertical, can_focus=True):
             return
         self.report = report
         self.query_one("#eval-headline", Static).update(Text(eval_report.headline(report), style="bold"))
-        table = self.query_one("#eval-table", DataTable)
-        ab = eval_report.is_ab(report)
-        table.clear(columns=True)
-        table.add_columns(*(eval_report.AB_COLUMNS if ab else eval_report.COLUMNS))
-        delta = 3 if ab else 4  # the tuned − base column
-        for row, sig in eval_report.table_rows(report):
-            style = "bold green" if sig and not row[delta].startswith("-") else "bold red" if sig else ""
-            table.add_row(*(Text(c, style=style if i == delta else "") for i, c in enumerate(row)))
+        self._draw_table()
         self.query_one(GenerationsPager).show(report.get("generations") or [])
+
+    def on_resize(self) -> None:
+        self._draw_table()
+
+    def _draw_table(self) -> None:
+        """The report's columns that fit the width (slice first and fixed), chosen anew on each resize."""
+        if self.report is None:
+            return
+        table = self.query_one("#eval-table", DataTable)
+        ab = eval_report.is_ab(self.report)
+        columns = eval_report.AB_COLUMNS if ab else eval_report.COLUMNS
+        rows = eval_report.table_rows(self.report)
+        width = (table.size.width or self.size.width or 80) - 2  # the vertical scrollbar
+        keep = eval_report.fit_columns(columns, [r for r, _ in rows], width)
+        if (ab, keep, rows) == self._table_shown:
+            return
+        self._table_shown = (ab, keep, rows)
+        table.clear(columns=True)
+        table.add_columns(*(columns[i] for i in keep))
+        delta = 3 if ab else 4  # the tuned − base column
+        for row, sig in rows:
+            style = "bold green" if sig and not row[delta].startswith("-") else "bold red" if sig else ""
+            table.add_row(*(Text(row[i], style=style if i == delta else "") for i in keep))
+        hidden = len(columns) - len(keep)
+        self.query_one("#eval-tabs", TabbedContent).get_tab("accuracy").label = (
+            f"Accuracy ({hidden} narrow-hidden column{'s' * (hidden != 1)})" if hidden else "Accuracy")
 
     def action_open_report(self) -> None:
         if self.run_dir is None:

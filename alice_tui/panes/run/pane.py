@@ -21,7 +21,7 @@ from alice_tui.messages import EventsReady, ResumeRun, RunsChanged, ShowEval, St
 from alice_tui.panes.run.gauges import ResourceGauges
 from alice_tui.panes.run.header import RunHeader
 from alice_tui.panes.run.plots import MetricPlot
-from alice_tui.screens import ConfirmScreen, TextViewScreen
+from alice_tui.screens import ConfirmScreen, LogScreen, TextViewScreen
 from trainer import protocol, rundir
 
 # At 50 events/s, redrawing per event would spend the CPU budget on frames nobody can read:
@@ -42,6 +42,7 @@ class RunPane(Vertical, can_focus=True):
         Binding("r", "resume_run", "Resume", tooltip="Continue this run in a new trainer process"),
         Binding("n", "new_run", "New run"),
         Binding("e", "eval", "Eval"),
+        Binding("l", "log", "Log", tooltip="The whole log full-screen: wrapped, warnings folded, / searches"),
         Binding("enter", "details", "Error", tooltip="The whole error and traceback of a failed run"),
         # Reached only when the keys above are hidden: a key press is never silently ignored.
         Binding("p,c,s", "explain_not_live", show=False),
@@ -72,7 +73,7 @@ class RunPane(Vertical, can_focus=True):
         self.query_one(ResourceGauges).show(None)
         self.set_interval(PLOT_INTERVAL_S, self._redraw_plots)
         self.set_interval(UI_INTERVAL_S, self._flush_ui)
-        self.set_interval(1.0, self._redraw_header)  # elapsed keeps ticking between steps
+        self.set_interval(1.0, self._tick_header)
 
     # ---- attaching -------------------------------------------------------------------------
     def attach(self, run_dir: Path, pid_hint: int | None = None) -> None:
@@ -151,6 +152,11 @@ class RunPane(Vertical, can_focus=True):
     def _redraw_header(self) -> None:
         self.query_one(RunHeader).show(self.view, self.clock(), self.connected)
 
+    def _tick_header(self) -> None:
+        # Elapsed keeps ticking between steps, on screen and while the run lives; nothing else changes.
+        if self.is_on_screen and self.view is not None and self.view.live:
+            self._redraw_header()
+
     def _redraw_plots(self) -> None:
         if not self._plots_dirty or not self.is_on_screen:
             return
@@ -171,6 +177,7 @@ class RunPane(Vertical, can_focus=True):
 
     def on_show(self) -> None:
         self._plots_dirty = True
+        self._redraw_header()
 
     # ---- control ---------------------------------------------------------------------------
     def _require_live(self) -> Path | None:
@@ -270,6 +277,13 @@ class RunPane(Vertical, can_focus=True):
 
     def action_new_run(self) -> None:
         self.post_message(StartRun())
+
+    def action_log(self) -> None:
+        if self.view is None:
+            self.app.notify("No run attached: pick one on the Runs pane (4).", severity="warning")
+            return
+        view = self.view
+        self.app.push_screen(LogScreen(view.run_dir.name, lambda: list(view.log), rundir.RunPaths(view.run_dir).log))
 
     def action_eval(self) -> None:
         if self.view is not None:

@@ -41,6 +41,7 @@ class RunsPane(Vertical, can_focus=False):
         self.clock = clock
         self.index = RunsIndex(runs_dir)
         self.runs: list[rundir.RunSummary] = []
+        self._shown: tuple[list[tuple[str, ...]], list[bool]] | None = None  # to skip redrawing the same
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-title")
@@ -71,17 +72,22 @@ class RunsPane(Vertical, can_focus=False):
 
     def show(self, runs: list[rundir.RunSummary]) -> None:
         """Redraw the list; the cursor stays on the same run (by path), wherever refreshes move it."""
+        now = self.clock()
+        rows: list[tuple[str, ...]] = [(str(r.path), r.name, r.state, fmt.step_fraction(r.step, r.max_steps), fmt.number(r.loss),
+                 str(r.last_checkpoint) if r.last_checkpoint is not None else "–", fmt.age(r.updated_t, now),
+                 _clock(r.started_t)) for r in runs]
+        shown = (rows, [r.alive for r in runs])
+        if shown == self._shown:
+            # The 2 s rescan mostly finds nothing new: an idle console then draws nothing at all.
+            self.runs = runs
+            return
+        self._shown = shown
         table = self.query_one(DataTable)
         keep = self.selected()
         self.runs = runs
-        now = self.clock()
         table.clear()
-        for r in runs:
-            state = Text(f" {r.state} ", style=STATE_STYLES.get(r.state, ""))
-            step = fmt.step_fraction(r.step, r.max_steps)
-            ckpt = str(r.last_checkpoint) if r.last_checkpoint is not None else "–"
-            table.add_row(r.name, state, step, fmt.number(r.loss), ckpt, fmt.age(r.updated_t, now),
-                          _clock(r.started_t), key=str(r.path))
+        for key, name, state, *cells in rows:
+            table.add_row(name, Text(f" {state} ", style=STATE_STYLES.get(state, "")), *cells, key=key)
         if keep is not None and (row := self._row_of(keep.path)) is not None:
             table.move_cursor(row=row, animate=False, scroll=False)
         live = sum(r.alive for r in runs)
