@@ -32,7 +32,7 @@ class _Client:
 
     def __init__(self, conn: socket.socket):
         self.conn = conn
-        self.active_t = time.monotonic()
+        self.accepted_t = self.active_t = time.monotonic()
         self.streaming = False
         self.evicted = False
 
@@ -143,7 +143,9 @@ class ControlServer:
         an evicted subscriber can re-subscribe from its last seq without losing an event.
         """
         idle = [c for c in self._clients if not c.streaming]
-        return min(idle or self._clients, key=lambda c: c.active_t)
+        if idle:
+            return min(idle, key=lambda c: c.active_t)
+        return min(self._clients, key=lambda c: c.accepted_t)
 
     @staticmethod
     def _send_quietly(conn: socket.socket, obj: dict[str, Any]) -> bool:
