@@ -8,6 +8,7 @@ The issue's target: projected s/step within +-25% and peak RSS within +-20% of t
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import subprocess
@@ -49,11 +50,23 @@ def main() -> int:
         if res.returncode:
             print(res.stderr[-3000:] + fx.log_tail(run_dir))
             return 1
-        steps = [e["step_time_s"] for e in fx.events(run_dir, "step")][1:]  # the first pays warm-up
+        step_evs = fx.events(run_dir, "step")
+        steps = [e["step_time_s"] for e in step_evs][1:]  # the first pays warm-up
+        # Real (non-padding) tokens of each measured step: how long the pairs the sampler drew were.
+        counts = [e["num_tokens"] for e in step_evs]
+        step_tokens = [b - a for a, b in itertools.pairwise(counts)]
         rss = max(e["rss_bytes"] for e in fx.events(run_dir, "resources"))
     measured = statistics.median(steps)
+    measured_tps = sum(step_tokens) / sum(steps)
     print(f"model {a.model}, max_length {a.max_length}, batch 1 x {a.accum}, {a.steps} steps, "
           f"probe {r['probe_length']} tokens x {r['probe_micro_steps']} micro-steps")
+    print(f"data       {r['pairs_measured']} pairs, mean padded length {r['mean_padded_length']}, longest "
+          f"{r['longest_padded_length']}; probe micro-batches padded to {r['probe_padded_lengths']}")
+    print(f"tokens     per step projected {r['projected_tokens_per_step']}  measured steps drew "
+          f"{statistics.fmean(step_tokens):.0f} on average (the sampler's first steps, not the epoch)")
+    print(f"tokens/s   projected {r['projected_tokens_per_s']:.1f}  measured {measured_tps:.1f}  "
+          f"ratio {r['projected_tokens_per_s'] / measured_tps:.3f}")
+    print(f"longest    s/step if every batch were the longest: {r['projected_step_s_longest']:.2f}")
     print(f"s/step     projected {r['projected_step_s']:.2f}  measured {measured:.2f}  "
           f"ratio {r['projected_step_s'] / measured:.3f}  (target 0.75-1.25)")
     print(f"peak RSS   projected {r['projected_peak_rss_bytes'] / 2**30:.2f} GiB  measured {rss / 2**30:.2f} GiB  "

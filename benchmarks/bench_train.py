@@ -9,6 +9,8 @@ end of its last optimizer step, over the non-padding tokens TRL counts (`num_tok
 (model load, tokenization, the reference precompute pass) is reported separately, not hidden.
 
     .venv/bin/python benchmarks/bench_train.py [--steps 30] [--repeats 2]
+    .venv/bin/python benchmarks/bench_train.py --model builtin:qwen2.5-0.5b-random --max-length 512 \
+        --batch 2 --steps 4 --pairs 32 --repeats 1 --only c_ours c_ours_grouped_precomputed
 """
 
 from __future__ import annotations
@@ -149,6 +151,8 @@ def main() -> int:
     ap.add_argument("--model", default="builtin:tiny-qwen2", help="e.g. builtin:qwen2.5-0.5b-random (real shape)")
     ap.add_argument("--repeats", type=int, default=2, help="interleaved repeats; the median is reported")
     ap.add_argument("--data", type=Path, help="dataset dir with train.jsonl (default: synthetic pairs)")
+    ap.add_argument("--pairs", type=int, help="synthetic pairs (default: max(64, steps x batch)); fewer keep the "
+                                              "precompute pass short at a real shape on a CPU")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--only", nargs="+", metavar="VARIANT", help="run only these variants (a_trl_fp32 always runs)")
     args = ap.parse_args()
@@ -156,7 +160,8 @@ def main() -> int:
 
     os.environ.setdefault("TQDM_DISABLE", "1")
     # One epoch of pairs: every precomputed reference log-prob is used once, as in a run of >= 1 epoch.
-    data_dir = args.data or make_data(Path(tempfile.mkdtemp(prefix="bench-data-")), n=max(64, args.steps * args.batch))
+    data_dir = args.data or make_data(Path(tempfile.mkdtemp(prefix="bench-data-")),
+                                      n=args.pairs or max(64, args.steps * args.batch))
     variants = {
         "a_trl_fp32": lambda: plain_trl(data_dir, args.steps, args.batch, args.max_length, defaults=False, model_name=args.model),
         # bf16 autocast on a CPU is an order of magnitude slower: a few steps show it.

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trainer_fixtures as fx
@@ -28,13 +29,44 @@ def test_preflight_json_projects_the_train_mac_recipe(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr[-3000:]
     r = json.loads(res.stdout.strip().splitlines()[-1])
     assert (r["device"], r["precision"], r["probe_length"], r["probe_micro_steps"]) == ("cpu", "fp32", 256, 3)
-    # train_mac: max_length 2048 = 8x the probe, 16 micro-steps per optimizer step, 2000 steps
-    assert r["projected_step_s"] == pytest.approx(r["probe_micro_step_s"] * 8 * 16, rel=0.01)
+    # Every pair fits train_mac's 2048 tokens; the longest batch comes first (the memory peak, untimed), cut to 256.
+    assert r["pairs_measured"] == 16 and r["longest_padded_length"] > 256
+    assert r["probe_padded_lengths"][0] == 256 and all(n <= 256 for n in r["probe_padded_lengths"])
+    # Time per padded token, at the epoch's mean padded length, times 16 micro-steps per optimizer step.
+    assert r["projected_step_s"] == pytest.approx(r["probe_s_per_padded_token"] * r["mean_padded_length"] * 16,
+                                                  rel=0.01)
+    assert r["projected_step_s_longest"] > r["projected_step_s"]
     assert r["projected_total_s"] == pytest.approx(r["projected_step_s"] * 2000, rel=0.01)
     assert r["probe_peak_rss_bytes"] >= r["base_rss_bytes"] > 0
     assert r["projected_peak_rss_bytes"] >= r["probe_peak_rss_bytes"]
     assert r["fits"] is (r["projected_peak_rss_bytes"] < preflight.HEADROOM * r["machine_memory_bytes"])
     assert any("precompute_ref_log_probs" in s for s in r["suggestions"])
+
+
+def test_pair_lengths_are_what_trls_collator_trains(tmp_path: Path) -> None:
+    """Padded length and real tokens of every pair, and which pairs TRL drops, equal the real collator's."""
+    from trainer import device as devmod
+    from trainer import run as runmod
+
+    data_dir = fx.write_split_dir(tmp_path / "data", n_train=24, n_val=2)
+    cfg = fx.small_config(data_dir, tmp_path / "out", dpo={"max_length": 40})
+    _, train, _ = runmod.read_data(cfg, log=lambda *a, **k: None)
+    trainer = runmod.build_trainer(cfg, tmp_path / "run", devmod.choose("cpu", "fp32"), [], lambda *a, **k: None,
+                                   train, None, runmod.pin_base_model(cfg, _paths(tmp_path), False, print))
+    ours = [n for n in preflight.pair_lengths(trainer.processing_class, train, 40) if n is not None]
+    theirs = []
+    for example in trainer.train_dataset:
+        batch = trainer.data_collator([example])
+        theirs.append((batch["input_ids"].shape[1], int(batch["attention_mask"].sum())))
+    assert ours == theirs
+    assert 0 < len(ours) < len(train) and max(n for n, _ in ours) == 40  # some cut, some dropped: both checked
+
+
+def _paths(tmp_path: Path) -> Any:
+    from trainer import rundir
+
+    (tmp_path / "run").mkdir(exist_ok=True)
+    return rundir.RunPaths(tmp_path / "run")
 
 
 def test_suggestions_name_the_settings_that_matter() -> None:

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
+from trainer import liger, reporting
 from trainer import loss_table as lt
-from trainer import reporting
 
 LOSS_TYPES = lt.NAMES
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -134,6 +134,8 @@ class DeviceConfig:
     mps_empty_cache_every_steps: int = _f(
         0, "MPS: call torch.mps.empty_cache() every N optimizer steps (0: never); caps the growth that "
         "varying sequence lengths cause", min=0)
+    use_liger_kernel: bool = _f(False, "CUDA: Liger's Triton kernels for RMSNorm, RoPE and SwiGLU (needs liger-kernel, "
+                                       "a single loss_type, no precompute_ref_log_probs, no LoRA on lm_head)")
 
 
 @dataclass
@@ -348,6 +350,7 @@ def _cross_checks(cfg: TrainConfig) -> list[FieldError]:
         errors.append(FieldError("distributed.num_processes", "must be 1 on mps (one GPU, no collective backend)"))
     if cfg.distributed.backend == "nccl" and cfg.device.device in ("cpu", "mps"):
         errors.append(FieldError("distributed.backend", f"nccl needs CUDA; use gloo or auto on {cfg.device.device}"))
+    errors.extend(FieldError(liger.FIELD, message) for message in liger.cross_check(cfg))
     if (why := reporting.missing(cfg.training.report_to)) is not None:
         errors.append(FieldError("training.report_to", why))
     return errors

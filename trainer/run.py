@@ -34,6 +34,8 @@ def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.Devi
                      has_eval: bool) -> Any:
     from trl import DPOConfig
 
+    from trainer import liger
+
     t, d = cfg.training, cfg.dpo
     eval_every = t.eval_every_steps if has_eval else 0
     return DPOConfig(
@@ -58,6 +60,7 @@ def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.Devi
         use_weighting=d.use_weighting, f_divergence_type=d.f_divergence_type,
         f_alpha_divergence_coef=d.f_alpha_divergence_coef,
         max_length=d.max_length, precompute_ref_log_probs=d.precompute_ref_log_probs,
+        use_liger_kernel=liger.use_liger_kernel(cfg, choice.device),
         # Multi-rank only (ignored by one process): how long a collective may wait, and which backend.
         ddp_timeout=cfg.distributed.collective_timeout_s,
         ddp_backend=None if cfg.distributed.backend == "auto" else cfg.distributed.backend,
