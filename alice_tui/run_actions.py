@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from alice_tui.messages import AttachRun, RunsChanged
-from alice_tui.screens import ConfirmScreen
+from textual.app import App
+
+from alice_tui.messages import AttachRun, ResumeRun, RunsChanged
+from alice_tui.screens import ConfirmScreen, ExtendScreen
 
 if TYPE_CHECKING:
     from alice_tui.app import AliceApp
@@ -70,3 +72,13 @@ def resume_run(app: AliceApp, run_dir: Path, overrides: list[str] | None = None)
     app.notify(f"{resumed.message} (pid {resumed.proc.pid})")
     app.post_message(AttachRun(run_dir, resumed.proc.pid))
     app.post_message(RunsChanged())
+
+
+def ask_extend(app: App[Any], run_dir: Path, step: int, max_steps: int | None) -> None:
+    """Ask for a new max_steps, then resume with it (`R` on the Run and Runs panes, `resume --set` in the CLI)."""
+
+    def answered(n: int | None) -> None:
+        if n is not None:
+            app.post_message(ResumeRun(run_dir, [f"training.max_steps={n}"]))
+
+    app.push_screen(ExtendScreen(run_dir.name, step, max_steps), answered)

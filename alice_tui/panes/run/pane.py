@@ -29,6 +29,7 @@ from trainer import protocol, rundir
 UI_INTERVAL_S = 0.1
 PLOT_INTERVAL_S = 2.0
 RESUMABLE = (protocol.INTERRUPTED, protocol.STOPPED, protocol.FAILED)
+EXTENDABLE = (*RESUMABLE, protocol.FINISHED)  # R: resume with a larger max_steps
 
 
 class RunPane(Vertical, can_focus=True):
@@ -40,6 +41,7 @@ class RunPane(Vertical, can_focus=True):
         Binding("c", "checkpoint", "Ckpt", tooltip="Save a checkpoint at the next step boundary"),
         Binding("s", "stop", "Stop"),
         Binding("r", "resume_run", "Resume", tooltip="Continue this run in a new trainer process"),
+        Binding("R", "extend", "Extend", tooltip="Resume with a larger max_steps (asks for it)"),
         Binding("n", "new_run", "New run"),
         Binding("e", "eval", "Eval"),
         Binding("l", "log", "Log", tooltip="The whole log full-screen: wrapped, warnings folded, / searches"),
@@ -203,6 +205,8 @@ class RunPane(Vertical, can_focus=True):
             return live
         if action == "resume_run":
             return view is not None and not live and view.state in RESUMABLE
+        if action == "extend":
+            return view is not None and not live and view.state in EXTENDABLE
         if action == "details":
             return view is not None and bool(view.error_detail)
         return True
@@ -274,6 +278,12 @@ class RunPane(Vertical, can_focus=True):
             self.app.notify("No run attached; pick one on the Runs pane (4).", severity="warning")
             return
         self.post_message(ResumeRun(self.view.run_dir))
+
+    def action_extend(self) -> None:
+        from alice_tui import run_actions
+
+        if self.view is not None:
+            run_actions.ask_extend(self.app, self.view.run_dir, self.view.step, self.view.max_steps)
 
     def action_new_run(self) -> None:
         self.post_message(StartRun())

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from alice_tui import fmt
 from alice_tui.messages import AttachRun, ResumeRun, ShowEval
 from alice_tui.panes.run.header import STATE_STYLES
-from alice_tui.panes.run.pane import RESUMABLE
+from alice_tui.panes.run.pane import EXTENDABLE, RESUMABLE
 from alice_tui.runs_index import RunsIndex
 from alice_tui.screens import ConfirmScreen
 from trainer import rundir
@@ -31,6 +31,7 @@ class RunsPane(Vertical, can_focus=False):
     BINDINGS = [
         Binding("enter", "attach", "Attach", priority=False),
         Binding("r", "resume_run", "Resume"),
+        Binding("R", "extend", "Extend", tooltip="Resume with a larger max_steps (asks for it)"),
         Binding("d", "delete", "Delete"),
         Binding("e", "eval", "Evaluate"),
         Binding("g", "refresh", "Refresh"),
@@ -114,6 +115,9 @@ class RunsPane(Vertical, can_focus=False):
         if action == "resume_run":
             run = self.selected()
             return run is not None and not run.alive and run.state in RESUMABLE
+        if action == "extend":
+            run = self.selected()
+            return run is not None and not run.alive and run.state in EXTENDABLE
         return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -126,6 +130,12 @@ class RunsPane(Vertical, can_focus=False):
     def action_resume_run(self) -> None:
         if run := self.selected():
             self.post_message(ResumeRun(run.path))
+
+    def action_extend(self) -> None:
+        from alice_tui import run_actions
+
+        if run := self.selected():
+            run_actions.ask_extend(self.app, run.path, run.step, run.max_steps)
 
     def action_eval(self) -> None:
         if run := self.selected():
