@@ -145,7 +145,7 @@ class AliceApp(App[int]):
         except NoMatches:  # a deferred pane still mounting
             self.call_after_refresh(self._focus_pane, pane)
             return
-        target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus), widget)
+        target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus and w.display), widget)
         target.focus()
 
     async def action_quit(self) -> None:

@@ -49,3 +49,24 @@ class RunsIndex:
         for gone in set(self._cache) - seen:
             del self._cache[gone]
         return sorted(out, key=lambda r: r.started_t or 0.0, reverse=True)
+
+
+# The Runs pane's `o` cycles these; "started" (newest first) is what scan() returns.
+SORTS = ("started", "name", "state", "loss")
+
+
+def arrange(runs: list[rundir.RunSummary], query: str = "", sort: str = "started") -> list[rundir.RunSummary]:
+    """The runs to list: those whose name or state contains `query` (any case), in `sort` order.
+
+    Ties keep the newest-first order, so runs of one state stay in start order.
+    """
+    q = query.strip().lower()
+    shown = [r for r in runs if q in r.name.lower() or q in r.state.lower()] if q else list(runs)
+    shown.sort(key=lambda r: r.started_t or 0.0, reverse=True)
+    if sort == "name":
+        shown.sort(key=lambda r: r.name)
+    elif sort == "state":
+        shown.sort(key=lambda r: r.state)
+    elif sort == "loss":
+        shown.sort(key=lambda r: (r.loss is None, r.loss if r.loss is not None else 0.0))  # no loss yet: last
+    return shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from tui_fixtures import T0, notes, wait_note, wait_until, write_run
 
 from alice_tui.app import make_app
@@ -61,3 +61,53 @@ async def test_extend_asks_for_max_steps_and_resume_refuses_a_shrink(tmp_path: P
         await wait_until(pilot, lambda: bool(app.screen.query("#extend-input")), what="extend dialog on Run")
         await pilot.press("escape")
         await wait_note(pilot, app, "extend done: cancelled")
+
+
+async def test_runs_filter_and_sort_keep_the_selection_on_the_same_run(tmp_path: Path) -> None:
+    write_run(tmp_path, "zeta", steps=10, max_steps=10, final_state="finished", t0=T0)
+    write_run(tmp_path, "alpha", steps=7, max_steps=10, final_state="stopped", t0=T0 - 3600)
+    write_run(tmp_path, "mid", steps=3, max_steps=10, final_state="failed", t0=T0 - 7200)
+    app = _app(tmp_path, initial_pane="runs")
+    async with app.run_test(size=(120, 30)) as pilot:
+        runs = app.query_one(RunsPane)
+        table = app.query_one("#runs-table", DataTable)
+        title = app.query_one("#runs-title")
+        await wait_until(pilot, lambda: len(runs.runs) == 3, what="runs listed")
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.pause(0.05)
+        assert (sel := runs.selected()) is not None and sel.name == "alpha"
+        # o cycles the order: started (newest first) -> name -> state -> loss; the cursor follows the run.
+        assert [r.name for r in runs.runs] == ["zeta", "alpha", "mid"]
+        await pilot.press("o")
+        assert [r.name for r in runs.runs] == ["alpha", "mid", "zeta"] and "by name" in str(title.render())
+        assert (sel := runs.selected()) is not None and sel.name == "alpha" and table.cursor_row == 0
+        await pilot.press("o")
+        assert [r.state for r in runs.runs] == ["failed", "finished", "stopped"] and "by state" in str(title.render())
+        assert (sel := runs.selected()) is not None and sel.name == "alpha" and table.cursor_row == 2
+        await pilot.press("o")
+        losses = [r.loss for r in runs.runs]
+        assert "by loss" in str(title.render()) and losses == sorted(losses)  # type: ignore[type-var]
+        await pilot.press("o")
+        assert [r.name for r in runs.runs] == ["zeta", "alpha", "mid"] and "by started" in str(title.render())
+        # / filters on name or state as you type; enter keeps the filter, esc clears it.
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input) and app.focused.id == "runs-filter"
+        await pilot.press("s", "t", "o", "p")
+        assert [r.name for r in runs.runs] == ["alpha"] and "1 of 3 runs" in str(title.render())
+        await pilot.press("enter")
+        assert app.focused is table and (sel := runs.selected()) is not None and sel.name == "alpha"
+        runs.action_refresh()  # a rescan keeps the filter
+        await pilot.pause(0.3)
+        assert [r.name for r in runs.runs] == ["alpha"]
+        assert _keys(app).get("escape") == "clear_filter"
+        await pilot.press("escape")
+        assert [r.name for r in runs.runs] == ["zeta", "alpha", "mid"] and "3 runs" in str(title.render())
+        assert (sel := runs.selected()) is not None and sel.name == "alpha" and not app.query_one("#runs-filter").display
+        # esc while typing clears too; a filter by state.
+        await pilot.press("slash", "z", "e")
+        assert [r.name for r in runs.runs] == ["zeta"]
+        await pilot.press("escape")
+        assert len(runs.runs) == 3 and app.focused is table
+        await pilot.press("slash", *"FAIL")
+        assert [r.name for r in runs.runs] == ["mid"]

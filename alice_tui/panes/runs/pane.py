@@ -12,14 +12,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from alice_tui import fmt
 from alice_tui.messages import AttachRun, ResumeRun, ShowEval
 from alice_tui.panes.run.header import STATE_STYLES
 from alice_tui.panes.run.pane import EXTENDABLE, RESUMABLE
-from alice_tui.runs_index import RunsIndex
+from alice_tui.runs_index import SORTS, RunsIndex, arrange
 from alice_tui.screens import ConfirmScreen
 from trainer import rundir
 
@@ -35,17 +35,24 @@ class RunsPane(Vertical, can_focus=False):
         Binding("d", "delete", "Delete"),
         Binding("e", "eval", "Evaluate"),
         Binding("g", "refresh", "Refresh"),
+        Binding("slash", "filter", "Filter", tooltip="Show only runs whose name or state contains the text"),
+        Binding("escape", "clear_filter", "Clear filter"),
+        Binding("o", "sort", "Sort", tooltip="Cycle the order: started, name, state, loss"),
     ]
 
     def __init__(self, runs_dir: Path, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
         self.index = RunsIndex(runs_dir)
-        self.runs: list[rundir.RunSummary] = []
-        self._shown: tuple[list[tuple[str, ...]], list[bool]] | None = None  # to skip redrawing the same
+        self.scanned: list[rundir.RunSummary] = []  # every run found, newest first
+        self.runs: list[rundir.RunSummary] = []  # those listed: filtered and sorted
+        self.query_text = ""
+        self.sort = SORTS[0]
+        self._shown: tuple[object, ...] | None = None  # to skip redrawing the same
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-title")
+        yield Input(placeholder="filter by name or state · enter keeps it · esc clears", id="runs-filter")
         table: DataTable[str | Text] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield table
 
@@ -73,11 +80,16 @@ class RunsPane(Vertical, can_focus=False):
 
     def show(self, runs: list[rundir.RunSummary]) -> None:
         """Redraw the list; the cursor stays on the same run (by path), wherever refreshes move it."""
+        self.scanned = runs
+        self._draw()
+
+    def _draw(self) -> None:
+        runs = arrange(self.scanned, self.query_text, self.sort)
         now = self.clock()
         rows: list[tuple[str, ...]] = [(str(r.path), r.name, r.state, fmt.step_fraction(r.step, r.max_steps), fmt.number(r.loss),
                  str(r.last_checkpoint) if r.last_checkpoint is not None else "–", fmt.age(r.updated_t, now),
                  _clock(r.started_t)) for r in runs]
-        shown = (rows, [r.alive for r in runs])
+        shown = (rows, [r.alive for r in runs], self.query_text, self.sort, len(self.scanned))
         if shown == self._shown:
             # The 2 s rescan mostly finds nothing new: an idle console then draws nothing at all.
             self.runs = runs
@@ -91,11 +103,46 @@ class RunsPane(Vertical, can_focus=False):
             table.add_row(name, Text(f" {state} ", style=STATE_STYLES.get(state, "")), *cells, key=key)
         if keep is not None and (row := self._row_of(keep.path)) is not None:
             table.move_cursor(row=row, animate=False, scroll=False)
-        live = sum(r.alive for r in runs)
-        self.query_one("#runs-title", Static).update(Text.assemble(
-            (f" {len(runs)} runs", "bold"), f" in {self.index.root}  ·  ", (f"{live} live", "green"),
-            "  ·  enter attach · r resume · d delete · e evaluate"))
+        self._draw_title()
         self.refresh_bindings()
+
+    def _draw_title(self) -> None:
+        live = sum(r.alive for r in self.scanned)
+        count = (f" {len(self.runs)} of {len(self.scanned)} runs" if self.query_text
+                 else f" {len(self.scanned)} runs")
+        where = f" matching {self.query_text!r}" if self.query_text else f" in {self.index.root}"
+        self.query_one("#runs-title", Static).update(Text.assemble(
+            (count, "bold"), where, "  ·  ", (f"{live} live", "green"), f"  ·  by {self.sort}",
+            "  ·  enter attach · / filter · o sort"))
+
+    # ---- filter and sort -------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#runs-filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "runs-filter":
+            self.query_text = event.value
+            self._draw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "runs-filter":
+            if not event.value.strip():
+                event.input.display = False
+            self.query_one(DataTable).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#runs-filter", Input)
+        box.value = ""  # Input.Changed redraws the whole list
+        self.query_text = ""
+        box.display = False
+        self.query_one(DataTable).focus()
+        self._draw()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._draw()
 
     def _row_of(self, path: Path) -> int | None:
         return next((i for i, r in enumerate(self.runs) if r.path == path), None)
@@ -112,6 +159,8 @@ class RunsPane(Vertical, can_focus=False):
         self.refresh_bindings()  # r follows the run under the cursor
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.query_text) or self.query_one("#runs-filter", Input).display
         if action == "resume_run":
             run = self.selected()
             return run is not None and not run.alive and run.state in RESUMABLE
