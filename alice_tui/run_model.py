@@ -17,6 +17,7 @@ MAX_POINTS = 20_000
 RESOURCE_HISTORY = 120
 LOG_LINES = 500
 RESUMED = "resumed"  # first event of a resumed attempt: attempt, from_step, checkpoint
+CHARTS = ("rewards", "lr", "grad_norm")  # RunView.chart: the Run pane's second chart, cycled by `m`
 PENDING = {"pause": "pausing…", "resume": "continuing…", "checkpoint": "checkpoint requested", "stop": "stopping…"}
 # (state reached, pending label) pairs where the state is what the request was waiting for.
 _SETTLES = {(protocol.PAUSED, PENDING["pause"]), (protocol.TRAINING, PENDING["resume"])}
@@ -86,6 +87,8 @@ class RunView:
     margin_series: Series = field(default_factory=Series)
     eval_loss: Series = field(default_factory=Series)
     eval_acc: Series = field(default_factory=Series)
+    lr_series: Series = field(default_factory=Series)
+    grad_norm_series: Series = field(default_factory=Series)
     resources: dict[str, Any] = field(default_factory=dict)
     cpu_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
     rss_hist: deque[float] = field(default_factory=lambda: deque(maxlen=RESOURCE_HISTORY))
@@ -101,7 +104,17 @@ class RunView:
     log_total: int = 0  # lines ever logged, so a widget can append only what is new
 
     def all_series(self) -> tuple[Series, ...]:
-        return (self.loss_series, self.acc_series, self.margin_series, self.eval_loss, self.eval_acc)
+        return (self.loss_series, self.acc_series, self.margin_series, self.eval_loss, self.eval_acc,
+                self.lr_series, self.grad_norm_series)
+
+    def chart(self, which: str) -> tuple[str, list[tuple[str, Series]]]:
+        """The title and lines of one of the Run pane's second charts (CHARTS), which `m` cycles."""
+        if which == "lr":
+            return "learning rate", [("lr", self.lr_series)]
+        if which == "grad_norm":
+            return "grad norm", [("grad norm", self.grad_norm_series)]
+        return "reward acc · margin", [("acc", self.acc_series), ("margin", self.margin_series),
+                                       ("eval acc", self.eval_acc)]
 
     def add_log(self, line: str) -> None:
         self.log.append(line)
@@ -279,6 +292,8 @@ def _fold_step(view: RunView, ev: dict[str, Any]) -> None:
     view.loss_series.add(x, view.loss)
     view.acc_series.add(x, view.accuracy)
     view.margin_series.add(x, view.margin)
+    view.lr_series.add(x, ev.get("learning_rate"))
+    view.grad_norm_series.add(x, ev.get("grad_norm"))
 
 
 def _fold_state(view: RunView, ev: dict[str, Any], t: Any) -> None:

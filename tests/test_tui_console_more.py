@@ -111,3 +111,32 @@ async def test_runs_filter_and_sort_keep_the_selection_on_the_same_run(tmp_path:
         assert len(runs.runs) == 3 and app.focused is table
         await pilot.press("slash", *"FAIL")
         assert [r.name for r in runs.runs] == ["mid"]
+
+
+async def test_m_switches_the_second_chart_between_rewards_learning_rate_and_grad_norm(tmp_path: Path) -> None:
+    from alice_tui.panes.run.plots import MetricPlot
+
+    run = write_run(tmp_path, "lr", steps=30, max_steps=60, final_state="stopped")
+    app = _app(tmp_path, attach=run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(RunPane)
+        plot = app.query_one("#plot-reward", MetricPlot)
+        await wait_until(pilot, lambda: pane.view is not None and pane.view.step == 30, what="replayed")
+        assert pane.view is not None
+        lr = pane.view.lr_series
+        assert len(lr) == 30 and abs(lr.ys[0] - 5e-4 * (1 - 1 / 60)) < 1e-12 and pane.view.grad_norm_series.ys[-1] == 1.2
+        pane.focus()
+        await pilot.pause(0.05)
+        assert _keys(app).get("m") == "cycle_chart"
+
+        def head() -> str:
+            return plot.render().plain.splitlines()[0]
+
+        await wait_until(pilot, lambda: "reward acc · margin" in head() and "acc" in head(), what="rewards chart")
+        await pilot.press("m")
+        assert head().startswith(" learning rate") and "━ lr" in head() and "acc" not in head()
+        assert "5.0e-04┤" in plot.render().plain  # the y axis reads the rate itself
+        await pilot.press("m")
+        assert head().startswith(" grad norm") and "━ grad norm" in head()
+        await pilot.press("m")
+        assert head().startswith(" reward acc · margin")

@@ -44,6 +44,7 @@ class RunPane(Vertical, can_focus=True):
         Binding("R", "extend", "Extend", tooltip="Resume with a larger max_steps (asks for it)"),
         Binding("n", "new_run", "New run"),
         Binding("e", "eval", "Eval"),
+        Binding("m", "cycle_chart", "Chart", tooltip="Second chart: rewards, learning rate, grad norm"),
         Binding("l", "log", "Log", tooltip="The whole log full-screen: wrapped, warnings folded, / searches"),
         Binding("enter", "details", "Error", tooltip="The whole error and traceback of a failed run"),
         # Reached only when the keys above are hidden: a key press is never silently ignored.
@@ -60,6 +61,7 @@ class RunPane(Vertical, can_focus=True):
         self._plots_dirty = False
         self._ui_dirty = False
         self._log_shown = 0
+        self.chart = run_model.CHARTS[0]
 
     def compose(self) -> ComposeResult:
         yield RunHeader(id="run-header")
@@ -165,8 +167,14 @@ class RunPane(Vertical, can_focus=True):
         self._plots_dirty = False
         v = self.view or run_model.RunView(Path("."))
         self.query_one("#plot-loss", MetricPlot).draw([("train", v.loss_series), ("eval", v.eval_loss)])
-        self.query_one("#plot-reward", MetricPlot).draw(
-            [("acc", v.acc_series), ("margin", v.margin_series), ("eval acc", v.eval_acc)])
+        title, lines = v.chart(self.chart)
+        self.query_one("#plot-reward", MetricPlot).draw(lines, title)
+
+    def action_cycle_chart(self) -> None:
+        charts = run_model.CHARTS
+        self.chart = charts[(charts.index(self.chart) + 1) % len(charts)]
+        self._plots_dirty = True
+        self._redraw_plots()
 
     def _append_log(self) -> None:
         if self.view is None:

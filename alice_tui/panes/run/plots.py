@@ -22,12 +22,13 @@ class MetricPlot(Widget):
         self._cache: tuple[tuple[int, int, int], Text] | None = None
         self._version = 0
 
-    def draw(self, lines: list[tuple[str, Series]]) -> None:
+    def draw(self, lines: list[tuple[str, Series]], title: str | None = None) -> None:
         """New data: snapshot the series (the model keeps growing) and repaint if the picture changed.
 
         Late in a long run a new step rarely moves a dot; skipping those repaints is most of the
-        console's idle CPU.
+        console's idle CPU. `title` replaces the chart's title (the Run pane's `m` switches what it shows).
         """
+        self._title = title or self._title
         self._lines = [Line(label, list(s.xs), list(s.ys), STYLES[i % len(STYLES)])
                        for i, (label, s) in enumerate(lines)]
         old = self._cache[1] if self._cache else None
