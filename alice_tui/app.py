@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from alice_tui import run_actions
 from alice_tui.locations import Locations
-from alice_tui.messages import AttachRun, ResumeRun, RunsChanged, ShowEval, StartRun
+from alice_tui.messages import AttachRun, CompareRun, ResumeRun, RunsChanged, ShowEval, StartRun
 from alice_tui.panes.run import RunPane
 from alice_tui.panes.runs import RunsPane
 from alice_tui.screens import ConfirmScreen
@@ -182,6 +182,13 @@ class AliceApp(App[int]):
         self.query_one(RunPane).attach(message.run_dir, message.pid_hint)
         self._eval_follows(message.run_dir)
         self.action_show_pane("run")
+
+    def on_compare_run(self, message: CompareRun) -> None:
+        self.query_one(RunPane).compare(message.run_dir)
+        if message.run_dir is None:
+            self.notify("no run compared", timeout=3)
+        else:
+            self.notify(f"{message.run_dir.name}'s loss is drawn dimmed on the Run pane's loss chart (3)", timeout=4)
 
     def on_runs_changed(self, message: RunsChanged) -> None:
         with contextlib.suppress(NoMatches):  # posted by a worker as the app shuts down

@@ -23,6 +23,7 @@ class Line:
     xs: Sequence[float]
     ys: Sequence[float]
     style: str
+    behind: bool = False  # drawn first, so where lines cross the others' dots win (a compared run's curve)
 
 
 def _label(v: float) -> str:
@@ -78,7 +79,7 @@ def render(lines: Sequence[Line], width: int, height: int, title: str, x_label: 
             bits[r][c] |= BITS[py % 4][px % 2]
             owner[r][c] = style
 
-    for ln in live:
+    for ln in sorted(live, key=lambda ln: not ln.behind):
         xs, ys = _thin(ln.xs, ln.ys, dots_w)
         prev: tuple[int, int] | None = None
         for x, y in zip(xs, ys, strict=False):

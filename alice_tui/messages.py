@@ -54,6 +54,13 @@ class ResumeRun(Message):
 
 
 @dataclass
+class CompareRun(Message):
+    """Overlay this run's loss curve (dimmed) on the Run pane's loss chart; None removes the overlay."""
+
+    run_dir: Path | None
+
+
+@dataclass
 class ShowEval(Message):
     """Ask the app to show the Eval pane on `run_dir`."""
 

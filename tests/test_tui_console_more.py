@@ -140,3 +140,48 @@ async def test_m_switches_the_second_chart_between_rewards_learning_rate_and_gra
         assert head().startswith(" grad norm") and "━ grad norm" in head()
         await pilot.press("m")
         assert head().startswith(" reward acc · margin")
+
+
+async def test_space_in_runs_overlays_a_second_runs_loss_dimmed_on_the_run_pane(tmp_path: Path) -> None:
+    from alice_tui.panes.run.plots import DIMMED, MetricPlot
+
+    write_run(tmp_path, "base", steps=20, max_steps=20, final_state="finished", t0=T0)
+    write_run(tmp_path, "other", steps=12, max_steps=40, final_state="stopped", t0=T0 - 3600)
+    app = _app(tmp_path, initial_pane="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        runs = app.query_one(RunsPane)
+        table = app.query_one("#runs-table", DataTable)
+        await wait_until(pilot, lambda: len(runs.runs) == 2, what="runs listed")
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.pause(0.05)
+        assert _keys(app).get("space") == "compare"
+        await pilot.press("space")
+        await wait_note(pilot, app, "other's loss is drawn dimmed")
+        assert str(table.get_row_at(1)[0]) == "◆ other"
+        pane = app.query_one(RunPane)
+        await wait_until(pilot, lambda: pane.compared is not None and len(pane.compared.loss_series) == 12,
+                         what="compared run loaded")
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.view is not None and pane.view.step == 20, what="base attached")
+        plot = app.query_one("#plot-loss", MetricPlot)
+        pane._plots_dirty = True
+        pane._redraw_plots()
+        text = plot.render()
+        head = text.plain.splitlines()[0]
+        assert "━ train" in head and "━ other" in head
+        assert any(span.style == DIMMED and "⠀" <= text.plain[span.start] <= "⣿" for span in text.spans)
+        assert text.plain.rstrip().endswith("20")  # x axis spans both runs' steps: 1..20
+        # space again on the marked run removes the overlay.
+        await pilot.press("4")
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("space")
+        await wait_note(pilot, app, "no run compared")
+        assert str(table.get_row_at(1)[0]) == "other" and pane.compared is None
+        await pilot.press("3")
+        await pilot.pause(0.05)
+        pane._redraw_plots()
+        head = plot.render().plain.splitlines()[0]
+        assert "━ train" in head and "other" not in head

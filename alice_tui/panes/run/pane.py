@@ -62,6 +62,7 @@ class RunPane(Vertical, can_focus=True):
         self._ui_dirty = False
         self._log_shown = 0
         self.chart = run_model.CHARTS[0]
+        self.compared: run_model.RunView | None = None  # another run, its loss drawn dimmed (space on Runs)
 
     def compose(self) -> ComposeResult:
         yield RunHeader(id="run-header")
@@ -152,6 +153,20 @@ class RunPane(Vertical, can_focus=True):
         self.refresh_bindings()
         self._redraw_header()
 
+    # ---- comparing ---------------------------------------------------------------------------
+    def compare(self, run_dir: Path | None) -> None:
+        """Draw `run_dir`'s loss (as it is now on disk) under the attached run's; None removes it."""
+        self.compared = None
+        self._plots_dirty = True
+        if run_dir is None:
+            self._redraw_plots()
+        else:
+            self._load_compared(run_dir)
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def _load_compared(self, run_dir: Path) -> run_model.RunView:
+        return run_model.fold_all(run_model.RunView(run_dir), list(rundir.iter_events(run_dir)))
+
     # ---- drawing ---------------------------------------------------------------------------
     def _redraw_header(self) -> None:
         self.query_one(RunHeader).show(self.view, self.clock(), self.connected)
@@ -166,7 +181,10 @@ class RunPane(Vertical, can_focus=True):
             return
         self._plots_dirty = False
         v = self.view or run_model.RunView(Path("."))
-        self.query_one("#plot-loss", MetricPlot).draw([("train", v.loss_series), ("eval", v.eval_loss)])
+        other = self.compared
+        dimmed = ([(other.run_dir.name, other.loss_series)]
+                  if other is not None and other.run_dir != v.run_dir else None)
+        self.query_one("#plot-loss", MetricPlot).draw([("train", v.loss_series), ("eval", v.eval_loss)], dimmed=dimmed)
         title, lines = v.chart(self.chart)
         self.query_one("#plot-reward", MetricPlot).draw(lines, title)
 
@@ -266,6 +284,11 @@ class RunPane(Vertical, can_focus=True):
         return cmd, client.request(run_dir, cmd)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "compare" and event.state == WorkerState.SUCCESS:
+            self.compared = typing.cast(run_model.RunView, event.worker.result)
+            self._plots_dirty = True
+            self._redraw_plots()
+            return
         if event.worker.group == "control" and event.state == WorkerState.SUCCESS:
             cmd, reply = typing.cast(tuple[str, dict[str, Any]], event.worker.result)
             view = self.view

@@ -10,6 +10,7 @@ from alice_tui.run_model import Series
 
 # Readable on the default dark and on the light theme.
 STYLES = ("bold dodger_blue2", "bold dark_orange", "bold green3", "bold magenta")
+DIMMED = "grey50"  # another run's curve, under this run's
 
 
 class MetricPlot(Widget):
@@ -22,15 +23,18 @@ class MetricPlot(Widget):
         self._cache: tuple[tuple[int, int, int], Text] | None = None
         self._version = 0
 
-    def draw(self, lines: list[tuple[str, Series]], title: str | None = None) -> None:
+    def draw(self, lines: list[tuple[str, Series]], title: str | None = None,
+             dimmed: list[tuple[str, Series]] | None = None) -> None:
         """New data: snapshot the series (the model keeps growing) and repaint if the picture changed.
 
         Late in a long run a new step rarely moves a dot; skipping those repaints is most of the
-        console's idle CPU. `title` replaces the chart's title (the Run pane's `m` switches what it shows).
+        console's idle CPU. `title` replaces the chart's title (the Run pane's `m` switches what it shows);
+        `dimmed` lines (another run, picked with `space` on the Runs pane) are drawn grey, under the others.
         """
         self._title = title or self._title
         self._lines = [Line(label, list(s.xs), list(s.ys), STYLES[i % len(STYLES)])
                        for i, (label, s) in enumerate(lines)]
+        self._lines += [Line(label, list(s.xs), list(s.ys), DIMMED, behind=True) for label, s in dimmed or ()]
         old = self._cache[1] if self._cache else None
         self._version += 1
         new = self.render()

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from alice_tui import fmt
-from alice_tui.messages import AttachRun, ResumeRun, ShowEval
+from alice_tui.messages import AttachRun, CompareRun, ResumeRun, ShowEval
 from alice_tui.panes.run.header import STATE_STYLES
 from alice_tui.panes.run.pane import EXTENDABLE, RESUMABLE
 from alice_tui.runs_index import SORTS, RunsIndex, arrange
@@ -37,6 +37,7 @@ class RunsPane(Vertical, can_focus=False):
         Binding("g", "refresh", "Refresh"),
         Binding("slash", "filter", "Filter", tooltip="Show only runs whose name or state contains the text"),
         Binding("escape", "clear_filter", "Clear filter"),
+        Binding("space", "compare", "Compare", tooltip="Draw this run's loss, dimmed, on the Run pane's loss chart"),
         Binding("o", "sort", "Sort", tooltip="Cycle the order: started, name, state, loss"),
     ]
 
@@ -48,6 +49,7 @@ class RunsPane(Vertical, can_focus=False):
         self.runs: list[rundir.RunSummary] = []  # those listed: filtered and sorted
         self.query_text = ""
         self.sort = SORTS[0]
+        self.compared: Path | None = None  # marked ◆, its loss drawn dimmed on the Run pane
         self._shown: tuple[object, ...] | None = None  # to skip redrawing the same
 
     def compose(self) -> ComposeResult:
@@ -86,7 +88,7 @@ class RunsPane(Vertical, can_focus=False):
     def _draw(self) -> None:
         runs = arrange(self.scanned, self.query_text, self.sort)
         now = self.clock()
-        rows: list[tuple[str, ...]] = [(str(r.path), r.name, r.state, fmt.step_fraction(r.step, r.max_steps), fmt.number(r.loss),
+        rows: list[tuple[str, ...]] = [(str(r.path), f"◆ {r.name}" if r.path == self.compared else r.name, r.state, fmt.step_fraction(r.step, r.max_steps), fmt.number(r.loss),
                  str(r.last_checkpoint) if r.last_checkpoint is not None else "–", fmt.age(r.updated_t, now),
                  _clock(r.started_t)) for r in runs]
         shown = (rows, [r.alive for r in runs], self.query_text, self.sort, len(self.scanned))
@@ -139,6 +141,12 @@ class RunsPane(Vertical, can_focus=False):
         box.display = False
         self.query_one(DataTable).focus()
         self._draw()
+
+    def action_compare(self) -> None:
+        if run := self.selected():
+            self.compared = None if run.path == self.compared else run.path
+            self.post_message(CompareRun(self.compared))
+            self._draw()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
