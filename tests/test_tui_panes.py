@@ -147,7 +147,26 @@ async def test_config_pane_validates_inline_saves_with_diff_and_exports_toml(tmp
         assert "beta: 0.25" in text and text.startswith("# The embedded default")  # comments kept
         await pilot.press("ctrl+e")
         await pilot.pause(0.1)
+        assert app.screen.query_one(Input).value == str(cfg.with_suffix(".toml"))  # asks where, beside the YAML
+        await pilot.press("enter")
+        await pilot.pause(0.1)
         assert "beta = 0.25" in cfg.with_suffix(".toml").read_text()
+        # An existing file is not replaced without asking.
+        await pilot.press("ctrl+e")
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert str(app.screen.query_one("#confirm-title").render()) == f"Overwrite {cfg.with_suffix('.toml')}?"
+        cfg.with_suffix(".toml").write_text("# mine\n")
+        await pilot.press("n")
+        await wait_note(pilot, app, "not exported")
+        assert cfg.with_suffix(".toml").read_text() == "# mine\n"
+        await pilot.press("ctrl+e")
+        await pilot.pause(0.1)
+        app.screen.query_one(Input).value = "other.toml"  # relative: beside the config
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert "beta = 0.25" in (tmp_path / "other.toml").read_text()
 
 
 async def test_start_refuses_an_invalid_config_with_the_field_named(tmp_path: Path) -> None:

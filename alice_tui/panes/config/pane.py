@@ -303,7 +303,27 @@ class ConfigPane(Vertical):
         except cfgmod.ConfigError as e:
             self.app.notify(str(e), title="not exported", severity="error")
             return
-        self._write(self.path.with_suffix(".toml"), cfgmod.dump_toml(cfg))
+        text = cfgmod.dump_toml(cfg)
+
+        def confirmed(target: Path, yes: bool | None) -> None:
+            if yes:
+                self._write(target, text)
+
+        def named(name: str | None) -> None:
+            if not name:
+                self.app.notify("TOML: not exported", timeout=3)
+                return
+            target = self.path.parent / Path(name).expanduser()  # a relative name sits beside the config
+            if target.is_dir():
+                self.app.notify(f"{target} is a directory: name a file", title="not exported", severity="error")
+            elif target.exists():
+                self.app.push_screen(ConfirmScreen(
+                    f"Overwrite {target}?", f"{target} exists ({target.stat().st_size} bytes); exporting replaces it.",
+                    yes="Overwrite", declined="not exported"), lambda yes: confirmed(target, yes))
+            else:
+                self._write(target, text)
+
+        self.app.push_screen(PromptScreen("Export the config as TOML to", str(self.path.with_suffix(".toml"))), named)
 
     def action_open(self) -> None:
         files = self.locations.training_configs()
