@@ -346,7 +346,9 @@ async def test_config_pane_creates_from_a_template_and_opens_files(tmp_path: Pat
         editor.value = "laptop"
         await pilot.press("enter")
         await wait_until(pilot, lambda: pane.path == base / "configs/laptop.yaml", 5, "new config opened")
-        assert (base / "configs/laptop.yaml").read_text() == (ROOT / "configs/train_mac.yaml").read_text()
+        made, template = (base / "configs/laptop.yaml").read_text(), (ROOT / "configs/train_mac.yaml").read_text()
+        assert pane.form.texts["name"] == "laptop"  # named after the new file, not the template
+        assert made == template.replace("name: alice-ipo-mac", "name: laptop", 1)  # comments and order kept
         assert pane.form.texts["model.name_or_path"] != "builtin:tiny-qwen2"  # the production recipe's model
         await pilot.press("ctrl+o")
         await pilot.pause(0.2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -359,7 +358,10 @@ class ConfigPane(Vertical):
                 self.app.notify(f"{target} exists; pick another name or open it with ctrl+o", severity="error")
                 return
             try:
-                shutil.copyfile(template, target)
+                text = template.read_text(encoding="utf-8")
+                # The copy is named after its file, not after the template (runs are named by `name`).
+                renamed = yaml_patch.patch(text, {"name": target.stem})
+                target.write_text(renamed if renamed is not None else text, encoding="utf-8")
             except OSError as e:
                 self.app.notify(f"cannot create {target}: {e}", severity="error")
                 return
