@@ -185,3 +185,35 @@ async def test_space_in_runs_overlays_a_second_runs_loss_dimmed_on_the_run_pane(
         pane._redraw_plots()
         head = plot.render().plain.splitlines()[0]
         assert "━ train" in head and "other" not in head
+
+
+async def test_f2_saves_the_config_as_another_file_and_asks_before_overwriting(tmp_path: Path) -> None:
+    from alice_tui.panes.config import ConfigPane
+
+    cfg = tmp_path / "c.yaml"
+    original = (ROOT / "configs/demo.yaml").read_text()
+    cfg.write_text(original)
+    (tmp_path / "taken.yaml").write_text("# mine\n")
+    app = _app(tmp_path / "runs", config_path=cfg, initial_pane="config")
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ConfigPane)
+        editor = pane.focus_field("dpo.beta")
+        editor.value = "0.3"
+        await pilot.pause(0.1)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: bool(app.screen.query(Input)), what="save-as prompt")
+        assert app.screen.query_one(Input).value == str(tmp_path / "c_copy.yaml")
+        app.screen.query_one(Input).value = "taken.yaml"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(app.screen.query("#confirm-title")), what="overwrite question")
+        assert str(app.screen.query_one("#confirm-title").render()) == f"Overwrite {tmp_path / 'taken.yaml'}?"
+        await pilot.press("n")
+        await wait_note(pilot, app, "not saved")
+        assert (tmp_path / "taken.yaml").read_text() == "# mine\n" and pane.path == cfg
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: bool(app.screen.query(Input)), what="save-as prompt again")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.path == tmp_path / "c_copy.yaml", what="now editing the copy")
+        copy = (tmp_path / "c_copy.yaml").read_text()
+        assert "beta: 0.3" in copy and copy.startswith("# The embedded default")  # comments kept
+        assert cfg.read_text() == original and not pane.dirty  # the old file is as it was

@@ -34,6 +34,7 @@ class FormScroll(VerticalScroll, inherit_bindings=False):
 class ConfigPane(Vertical):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
+        Binding("f2", "save_as", "Save as"),
         Binding("ctrl+e", "export_toml", "Export TOML", priority=True),  # before Input's end-of-line
         Binding("ctrl+o", "open", "Open"),
         Binding("ctrl+n", "new_from_template", "New"),
@@ -247,13 +248,14 @@ class ConfigPane(Vertical):
     def on_config_pane_preflight_done(self, message: PreflightDone) -> None:
         self.query_one("#config-help", Static).update(Text(message.text, style="" if message.ok else "red"))
 
-    def action_save(self) -> None:
+    def _text_to_save(self, title: str) -> tuple[str, dict[str, tuple[object, object]], str | None] | None:
+        """The YAML to write (the file's comments kept where the patch reads back), the changes, the old text."""
         cfg, errors = self.form.validate()
         if cfg is None:
             first = next(iter(errors.items()))
-            self.app.notify(f"{first[0]}: {first[1]}", title=f"not saved: {len(errors)} invalid field(s)",
+            self.app.notify(f"{first[0]}: {first[1]}", title=f"{title}: {len(errors)} invalid field(s)",
                             severity="error")
-            return
+            return None
         text = cfgmod.dump_yaml(cfg)
         try:
             old_text = self.path.read_text(encoding="utf-8")
@@ -269,6 +271,20 @@ class ConfigPane(Vertical):
             # Keep the file's comments only when the patched text reads back as exactly this config.
             if patched is not None and _reads_as(patched, cfg):
                 text = patched
+        return text, changes, old_text
+
+    def _saved(self, path: Path, text: str) -> None:
+        if self._write(path, text):
+            self.path = path
+            self.form.saved_texts = dict(self.form.texts)
+            self.form.file_errors = []
+            self._revalidate()
+
+    def action_save(self) -> None:
+        got = self._text_to_save("not saved")
+        if got is None:
+            return
+        text, changes, old_text = got
         if old_text is not None and not changes and not self.form.file_errors:
             self.app.notify(f"{self.path} already holds this config")
             self.form.saved_texts = dict(self.form.texts)
@@ -279,22 +295,49 @@ class ConfigPane(Vertical):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._write(self.path, text)
-                self.form.saved_texts = dict(self.form.texts)
-                self.form.file_errors = []
-                self._revalidate()
+                self._saved(self.path, text)
 
         self.app.push_screen(ConfirmScreen(f"Save {self.path}?", detail, yes="Save", declined="not saved"), answered)
 
-    def _write(self, path: Path, text: str) -> None:
+    def action_save_as(self) -> None:
+        """Write the form to another file and go on editing that one (the old file is left as it was)."""
+        got = self._text_to_save("not saved")
+        if got is None:
+            return
+        text = got[0]
+
+        default = self.path.with_name(f"{self.path.stem}_copy{self.path.suffix or '.yaml'}")
+        self._ask_path("Save the config as", default, "not saved", lambda target: self._saved(target, text))
+
+    def _ask_path(self, title: str, default: Path, declined: str, then: Callable[[Path], object]) -> None:
+        """Ask for a file to write (a relative name sits beside the config); an existing file only after a yes."""
+
+        def named(name: str | None) -> None:
+            if not name:
+                self.app.notify(f"{title}: {declined}", timeout=3)
+                return
+            target = self.path.parent / Path(name).expanduser()
+            if target.is_dir():
+                self.app.notify(f"{target} is a directory: name a file", title=declined, severity="error")
+            elif target.exists():
+                self.app.push_screen(ConfirmScreen(
+                    f"Overwrite {target}?", f"{target} exists ({target.stat().st_size} bytes); this replaces it.",
+                    yes="Overwrite", declined=declined), lambda yes: then(target) if yes else None)
+            else:
+                then(target)
+
+        self.app.push_screen(PromptScreen(title, str(default)), named)
+
+    def _write(self, path: Path, text: str) -> bool:
         tmp = path.with_name(path.name + ".tmp")
         try:
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, path)
         except OSError as e:
             self.app.notify(f"cannot write {path}: {e}", severity="error")
-        else:
-            self.app.notify(f"saved {path}")
+            return False
+        self.app.notify(f"saved {path}")
+        return True
 
     def action_export_toml(self) -> None:
         try:
@@ -304,25 +347,8 @@ class ConfigPane(Vertical):
             return
         text = cfgmod.dump_toml(cfg)
 
-        def confirmed(target: Path, yes: bool | None) -> None:
-            if yes:
-                self._write(target, text)
-
-        def named(name: str | None) -> None:
-            if not name:
-                self.app.notify("TOML: not exported", timeout=3)
-                return
-            target = self.path.parent / Path(name).expanduser()  # a relative name sits beside the config
-            if target.is_dir():
-                self.app.notify(f"{target} is a directory: name a file", title="not exported", severity="error")
-            elif target.exists():
-                self.app.push_screen(ConfirmScreen(
-                    f"Overwrite {target}?", f"{target} exists ({target.stat().st_size} bytes); exporting replaces it.",
-                    yes="Overwrite", declined="not exported"), lambda yes: confirmed(target, yes))
-            else:
-                self._write(target, text)
-
-        self.app.push_screen(PromptScreen("Export the config as TOML to", str(self.path.with_suffix(".toml"))), named)
+        self._ask_path("Export the config as TOML to", self.path.with_suffix(".toml"), "not exported",
+                       lambda target: self._write(target, text))
 
     def action_open(self) -> None:
         files = self.locations.training_configs()
