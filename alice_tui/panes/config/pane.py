@@ -312,6 +312,10 @@ class ConfigPane(Vertical):
     def _ask_path(self, title: str, default: Path, declined: str, then: Callable[[Path], object]) -> None:
         """Ask for a file to write (a relative name sits beside the config); an existing file only after a yes."""
 
+        def answered(target: Path, yes: bool | None) -> None:
+            if yes:
+                then(target)
+
         def named(name: str | None) -> None:
             if not name:
                 self.app.notify(f"{title}: {declined}", timeout=3)
@@ -322,7 +326,7 @@ class ConfigPane(Vertical):
             elif target.exists():
                 self.app.push_screen(ConfirmScreen(
                     f"Overwrite {target}?", f"{target} exists ({target.stat().st_size} bytes); this replaces it.",
-                    yes="Overwrite", declined=declined), lambda yes: then(target) if yes else None)
+                    yes="Overwrite", declined=declined), lambda yes: answered(target, yes))
             else:
                 then(target)
 
