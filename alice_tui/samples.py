@@ -59,3 +59,34 @@ def find_manifest(split_dir: Path) -> Path | None:
         return find_builder_manifest(split_dir)
     except (OSError, ValueError):
         return None
+
+
+def record_text(rec: dict[str, Any]) -> str:
+    """Everything a search in the sample browser looks at: prompt, both answers and the scalar metadata."""
+    meta = [f"{k}={v}" for k, v in rec.items() if k not in ("prompt", "chosen", "rejected") and not isinstance(v, list | dict)]
+    return "\n".join([*meta, as_text(rec.get("prompt")), as_text(rec.get("chosen")), as_text(rec.get("rejected"))])
+
+
+def find_record(path: Path, query: str, start: int, step: int = 1) -> int | None:
+    """The first record after `start` (before it when `step` is -1), wrapping around, whose text holds `query`.
+
+    Any case; a line that is not a JSON object is skipped (the browser names it when it is shown).
+    """
+    q = query.lower()
+    hits: list[int] = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(ln for ln in f if ln.strip()):
+            if q not in line.lower() and "\\" not in line:
+                continue  # cheap: only a line holding the text, or an escape (\u00e5) that may hide it, is parsed
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(rec, dict) and q in record_text(rec).lower():
+                hits.append(i)
+    if not hits:
+        return None
+    after = [i for i in hits if (i > start if step > 0 else i < start)]
+    if after:
+        return after[0] if step > 0 else after[-1]
+    return hits[0] if step > 0 else hits[-1]

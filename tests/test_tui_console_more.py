@@ -217,3 +217,19 @@ async def test_f2_saves_the_config_as_another_file_and_asks_before_overwriting(t
         copy = (tmp_path / "c_copy.yaml").read_text()
         assert "beta: 0.3" in copy and copy.startswith("# The embedded default")  # comments kept
         assert cfg.read_text() == original and not pane.dirty  # the old file is as it was
+
+
+def test_find_record_matches_escaped_text_any_case_and_wraps(tmp_path: Path) -> None:
+    import json
+
+    from alice_tui.samples import find_record
+
+    f = tmp_path / "s.jsonl"
+    recs = [{"id": "a", "prompt": "hej"}, {"id": "b", "prompt": "Blåbär"}, "not an object", {"id": "c", "chosen": "BLÅ"}]
+    f.write_text("".join(json.dumps(r) + "\n" for r in recs) + "{torn\n")  # ensure_ascii: å is written as \u00e5
+    assert find_record(f, "blå", start=0) == 1
+    assert find_record(f, "blå", start=1) == 3
+    assert find_record(f, "blå", start=3) == 1  # wraps
+    assert find_record(f, "blå", start=1, step=-1) == 3  # wraps backwards
+    assert find_record(f, "id=c", start=0) == 3  # metadata too
+    assert find_record(f, "nowhere", start=0) is None

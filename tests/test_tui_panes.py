@@ -217,6 +217,31 @@ async def test_dataset_pane_shows_manifest_and_pages_samples(tmp_path: Path) -> 
         assert str(rejected) == "assistant: Visst, mejla <EMAIL> #2"
         (span,) = rejected.spans  # type: ignore[attr-defined]
         assert str(rejected)[span.start:span.end] == "<EMAIL>" and span.style.bold
+        # / finds the next record holding a text (any case, wrapping); n / N next / previous match.
+        await pilot.press("slash")
+        await pilot.pause(0.1)
+        app.screen.query_one(Input).value = "MEJLA <email> #1"
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert browser.index == 1 and "'MEJLA <email> #1'" in str(browser.query_one("#sample-pos").render())
+        await pilot.press("slash")
+        await pilot.pause(0.1)
+        app.screen.query_one(Input).value = "ring mig"  # every record: n walks them, wrapping
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert browser.index == 1
+        await pilot.press("n")
+        assert browser.index == 2
+        await pilot.press("n")
+        assert browser.index == 0
+        await pilot.press("N")
+        assert browser.index == 2
+        await pilot.press("slash")
+        await pilot.pause(0.1)
+        app.screen.query_one(Input).value = "nowhere"
+        await pilot.press("enter")
+        await wait_note(pilot, app, "'nowhere': not in train.jsonl")
+        assert browser.index == 2
 
 
 async def test_dataset_build_failure_is_shown_with_its_cause(tmp_path: Path) -> None:

@@ -28,6 +28,9 @@ class SampleBrowser(Vertical, can_focus=True):
         Binding("pagedown", "page(10)", "+10", show=False),
         Binding("pageup", "page(-10)", "-10", show=False),
         Binding("home", "first", "First", show=False),
+        Binding("slash", "search", "Search", tooltip="Go to the next record holding a text (any case)"),
+        Binding("n", "next_match(1)", "Next match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", show=False),
     ]
     DEFAULT_CSS = """
     SampleBrowser { height: 1fr; }
@@ -38,7 +41,7 @@ class SampleBrowser(Vertical, can_focus=True):
     SampleBrowser #sample-prompt { height: auto; max-height: 40%; border-bottom: hkey $foreground 30%; }
     SampleBrowser #sample-pair { height: 1fr; }
     SampleBrowser #sample-pair > VerticalScroll { width: 1fr; padding: 0 1; }
-    SampleBrowser #sample-meta { height: 1; color: $text-muted; }
+    SampleBrowser #sample-meta { height: auto; max-height: 3; color: $text-muted; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -47,6 +50,7 @@ class SampleBrowser(Vertical, can_focus=True):
         self.path: Path | None = None
         self.index = 0
         self.count = 0
+        self.query_text = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="sample-bar"):
@@ -95,6 +99,31 @@ class SampleBrowser(Vertical, can_focus=True):
             self.index = max(0, min(self.count - 1, self.index + delta))
             self._show()
 
+    def action_search(self) -> None:
+        from alice_tui.screens import PromptScreen
+
+        def asked(text: str | None) -> None:
+            if text:
+                self.query_text = text
+                self.action_next_match(1, from_here=True)
+
+        self.app.push_screen(PromptScreen("Search the records for", self.query_text), asked)
+
+    def action_next_match(self, step: int, from_here: bool = False) -> None:
+        if self.path is None or not self.query_text:
+            self.app.notify("press / to search the records first", severity="warning", timeout=3)
+            return
+        try:
+            hit = samples.find_record(self.path, self.query_text, self.index - 1 if from_here else self.index, step)
+        except OSError as e:
+            self.app.notify(f"cannot read {self.path}: {e}", severity="error")
+            return
+        if hit is None:
+            self.app.notify(f"{self.query_text!r}: not in {self.path.name}", severity="warning", timeout=3)
+            return
+        self.index = hit
+        self._show()
+
     def action_first(self) -> None:
         self.index = 0
         self._show()
@@ -109,7 +138,8 @@ class SampleBrowser(Vertical, can_focus=True):
         except (OSError, ValueError, IndexError) as e:
             self.app.notify(str(e), severity="error")
             return
-        pos.update(f"record {self.index + 1:,} of {self.count:,} in {self.path.name}  ·  ←/→ page")
+        found = f"  ·  / {self.query_text!r}: n/N next/previous" if self.query_text else "  ·  / search"
+        pos.update(f"record {self.index + 1:,} of {self.count:,} in {self.path.name}  ·  ←/→ page{found}")
         meta = {k: v for k, v in rec.items() if k not in ("prompt", "chosen", "rejected") and not isinstance(v, list | dict)}
         self.query_one("#sample-meta", Static).update(" · ".join(f"{k}={v}" for k, v in meta.items()))
         self.query_one("#prompt-text", Static).update(
