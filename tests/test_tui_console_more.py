@@ -233,3 +233,27 @@ def test_find_record_matches_escaped_text_any_case_and_wraps(tmp_path: Path) -> 
     assert find_record(f, "blå", start=1, step=-1) == 3  # wraps backwards
     assert find_record(f, "id=c", start=0) == 3  # metadata too
     assert find_record(f, "nowhere", start=0) is None
+
+
+async def test_a_compared_run_still_training_is_reread(tmp_path: Path, monkeypatch: Any) -> None:
+    from tui_fixtures import StreamingRun
+
+    from alice_tui.messages import CompareRun
+    from alice_tui.panes.run import pane as run_pane
+
+    monkeypatch.setattr(run_pane, "COMPARE_RELOAD_S", 0.2)
+    base = write_run(tmp_path, "base", steps=20, max_steps=20, final_state="finished")
+    with StreamingRun(tmp_path / "live", rate=20):
+        app = _app(tmp_path, attach=base)
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(RunPane)
+            await wait_until(pilot, lambda: pane.view is not None and pane.view.step == 20, what="attached")
+            app.post_message(CompareRun(tmp_path / "live"))
+            await wait_until(pilot, lambda: pane.compared is not None and pane.compared.live, what="compared loaded")
+            assert pane.compared is not None
+            first = len(pane.compared.loss_series)
+            await wait_until(pilot, lambda: pane.compared is not None and len(pane.compared.loss_series) > first + 5,
+                             what="the compared run re-read as it trains")
+            app.post_message(CompareRun(None))
+            await pilot.pause(0.6)  # reloads in flight do not bring it back
+            assert pane.compared is None

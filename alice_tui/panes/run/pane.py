@@ -28,6 +28,7 @@ from trainer import protocol, rundir
 # header, gauges and log repaint at most 10 times a second (a state change at once), plots every 2 s (as btop does).
 UI_INTERVAL_S = 0.1
 PLOT_INTERVAL_S = 2.0
+COMPARE_RELOAD_S = 10.0  # a compared run still training is re-read this often (the whole events.jsonl)
 RESUMABLE = (protocol.INTERRUPTED, protocol.STOPPED, protocol.FAILED)
 EXTENDABLE = (*RESUMABLE, protocol.FINISHED)  # R: resume with a larger max_steps
 
@@ -63,6 +64,7 @@ class RunPane(Vertical, can_focus=True):
         self._log_shown = 0
         self.chart = run_model.CHARTS[0]
         self.compared: run_model.RunView | None = None  # another run, its loss drawn dimmed (space on Runs)
+        self._compare_target: Path | None = None
 
     def compose(self) -> ComposeResult:
         yield RunHeader(id="run-header")
@@ -79,6 +81,7 @@ class RunPane(Vertical, can_focus=True):
         self.set_interval(PLOT_INTERVAL_S, self._redraw_plots)
         self.set_interval(UI_INTERVAL_S, self._flush_ui)
         self.set_interval(1.0, self._tick_header)
+        self.set_interval(COMPARE_RELOAD_S, self._reload_compared)
 
     # ---- attaching -------------------------------------------------------------------------
     def attach(self, run_dir: Path, pid_hint: int | None = None) -> None:
@@ -157,11 +160,17 @@ class RunPane(Vertical, can_focus=True):
     def compare(self, run_dir: Path | None) -> None:
         """Draw `run_dir`'s loss (as it is now on disk) under the attached run's; None removes it."""
         self.compared = None
+        self._compare_target = run_dir
         self._plots_dirty = True
         if run_dir is None:
             self._redraw_plots()
         else:
             self._load_compared(run_dir)
+
+    def _reload_compared(self) -> None:
+        other = self.compared
+        if other is not None and other.live and self.is_on_screen:
+            self._load_compared(other.run_dir)
 
     @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
     def _load_compared(self, run_dir: Path) -> run_model.RunView:
@@ -285,7 +294,10 @@ class RunPane(Vertical, can_focus=True):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "compare" and event.state == WorkerState.SUCCESS:
-            self.compared = typing.cast(run_model.RunView, event.worker.result)
+            loaded = typing.cast(run_model.RunView, event.worker.result)
+            if loaded.run_dir != self._compare_target:
+                return  # a reload that finished after another run (or none) was picked
+            self.compared = loaded
             self._plots_dirty = True
             self._redraw_plots()
             return
