@@ -25,7 +25,6 @@ from trainer import config as cfgmod
 from trainer import launch, protocol, ranks, run_lock, rundir
 from trainer.events import EventLog, scan
 
-ATTEMPT_ENV = "ALICE_TUI_ATTEMPT"  # rank 0 stamps this attempt number on its events
 DEAD_RANK_GRACE_S = 10.0  # after a rank died, how long torchrun gets to end the others before we do
 POLL_S = 0.2
 
@@ -99,7 +98,7 @@ def supervise(run_dir: Path, resume: bool) -> int:
         print(f"error: {e}", file=sys.stderr, flush=True)
         return 1
     port = cfg.distributed.main_process_port or free_port()
-    env = {**os.environ, ranks.SUPERVISOR_ENV: str(os.getpid()), ATTEMPT_ENV: str(attempt)}
+    env = {**os.environ, ranks.SUPERVISOR_ENV: str(os.getpid()), ranks.ATTEMPT_ENV: str(attempt)}
     env.pop(run_lock.ENV_FD, None)  # the lock stays with this process; ranks do not take it
     with contextlib.suppress(FileNotFoundError):
         for p in (paths.root / ranks.RANKS_DIR).glob("rank-*.pid"):

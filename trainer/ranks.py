@@ -19,6 +19,7 @@ from pathlib import Path
 
 PAUSE, CHECKPOINT, STOP = 1, 2, 4
 SUPERVISOR_ENV = "ALICE_TUI_SUPERVISOR_PID"
+ATTEMPT_ENV = "ALICE_TUI_ATTEMPT"  # set by the launcher: rank 0 stamps this attempt number on its events
 RANKS_DIR = "ranks"  # DIR/ranks/rank-N.pid: who is who, for the launcher's account of a death
 
 

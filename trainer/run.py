@@ -201,7 +201,7 @@ def run(run_dir: Path, resume: bool = False) -> int:
     faults.at_start()
     if not w.is_main:
         return _run_rank(paths, resume, w)
-    attempt = os.environ.get(multirank_attempt_env())
+    attempt = os.environ.get(ranks.ATTEMPT_ENV)
     events = EventLog(paths.events, attempt=int(attempt) if attempt else None)
     if resume:
         # First event of the attempt: readers drop the dead attempt's steps after this checkpoint.
@@ -246,12 +246,6 @@ def run(run_dir: Path, resume: bool = False) -> int:
             if rundir.read_pid(paths.root) == os.getpid():
                 paths.pid.unlink()
     return code
-
-
-def multirank_attempt_env() -> str:
-    from trainer.multirank import ATTEMPT_ENV
-
-    return ATTEMPT_ENV
 
 
 def _dead_ranks_note(paths: rundir.RunPaths, w: ranks.World) -> str:

@@ -131,3 +131,31 @@ def load_pairs(path: Path, limit: int | None = None) -> list[EvalPair]:
     if not pairs:
         raise PairsError(f"{path}: no pairs to evaluate")
     return pairs
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one evaluation is about: the run, its config, the checkpoint and split, the report name."""
+
+    run_dir: Path
+    cfg: Any
+    checkpoint: str
+    adapter_dir: Path
+    split: str
+    split_path: Path
+    name: str
+
+
+def resolve_target(run_dir: Path, checkpoint: str | None, split: str, name: str | None, prefix: str = "") -> Target:
+    """The checks every kind of evaluation starts with (run config, checkpoint, split, report name)."""
+    import time
+
+    from trainer.evaluation import model
+    from trainer.evaluation import report as reportmod
+
+    run_dir = run_dir.resolve()
+    cfg = model.load_run_config(run_dir)
+    label, adapter_dir = model.resolve_checkpoint(run_dir, checkpoint)
+    split_name, split_path = resolve_split(split, cfg, run_dir)
+    name = reportmod.check_name(name or f"{prefix}{label}-{split_name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    return Target(run_dir, cfg, label, adapter_dir, split_name, split_path, name)

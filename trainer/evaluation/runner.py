@@ -11,7 +11,7 @@ from trainer import rundir
 from trainer.evaluation import report as reportmod
 from trainer.evaluation import report_plots
 from trainer.evaluation.bootstrap import DEFAULT_RESAMPLES
-from trainer.evaluation.pairs import EvalPair, load_pairs, resolve_split
+from trainer.evaluation.pairs import EvalPair, load_pairs, resolve_split, resolve_target
 from trainer.evaluation.progress import Progress
 from trainer.evaluation.provenance import split_provenance
 
@@ -124,11 +124,9 @@ def evaluate(opts: EvalOptions, progress: Progress) -> Path:
 
     t0 = time.monotonic()
     timings: dict[str, Any] = {}
-    run_dir = opts.run_dir.resolve()
-    cfg = model.load_run_config(run_dir)
-    ckpt_label, adapter_dir = model.resolve_checkpoint(run_dir, opts.checkpoint)
-    split_name, split_path = resolve_split(opts.split, cfg, run_dir)
-    name = reportmod.check_name(opts.name or f"{ckpt_label}-{split_name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    target = resolve_target(opts.run_dir, opts.checkpoint, opts.split, opts.name)
+    run_dir, cfg, ckpt_label, adapter_dir = target.run_dir, target.cfg, target.checkpoint, target.adapter_dir
+    split_name, split_path, name = target.split, target.split_path, target.name
     pairs = load_pairs(split_path, opts.limit)
     prov = split_provenance(split_path)
     progress.log(f"evaluating {ckpt_label} of {run_dir.name} on {split_name} ({len(pairs)} pairs)")

@@ -11,19 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from trainer.evaluation.provenance import file_sha256
+
 CACHE_DIR = "ab-cache"
 
 
 def key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def adapter_digest(adapter_dir: Path) -> str:
@@ -32,7 +26,7 @@ def adapter_digest(adapter_dir: Path) -> str:
     for p in sorted(adapter_dir.glob("adapter_*")):
         if p.is_file():
             h.update(p.name.encode())
-            h.update(file_digest(p).encode())
+            h.update(file_sha256(p).encode())
     return h.hexdigest()
 
 

@@ -21,7 +21,7 @@ from trainer.evaluation.ab.generation import Decoding
 from trainer.evaluation.ab.swap import Outcome, combine
 from trainer.evaluation.bootstrap import DEFAULT_RESAMPLES
 from trainer.evaluation.generate import prompt_text
-from trainer.evaluation.pairs import EvalPair, load_pairs, resolve_split
+from trainer.evaluation.pairs import EvalPair, load_pairs, resolve_target
 from trainer.evaluation.progress import Progress
 from trainer.evaluation.provenance import split_provenance
 
@@ -143,11 +143,9 @@ def evaluate_ab(opts: ABOptions, progress: Progress) -> Path:
 
     t0 = time.monotonic()
     timings: dict[str, Any] = {}
-    run_dir = opts.run_dir.resolve()
-    cfg = modelmod.load_run_config(run_dir)
-    ckpt_label, adapter_dir = modelmod.resolve_checkpoint(run_dir, opts.checkpoint)
-    split_name, split_path = resolve_split(opts.split, cfg, run_dir)
-    name = reportmod.check_name(opts.name or f"ab-{ckpt_label}-{split_name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    target = resolve_target(opts.run_dir, opts.checkpoint, opts.split, opts.name, prefix="ab-")
+    run_dir, cfg, ckpt_label, adapter_dir = target.run_dir, target.cfg, target.checkpoint, target.adapter_dir
+    split_name, split_path, name = target.split, target.split_path, target.name
     spec = opts.judge
     judgemod.check_spec(spec)
     jopts = judgemod.load_options(opts.judge_config, opts.judge_overrides)
