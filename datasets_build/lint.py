@@ -34,9 +34,21 @@ def is_refusal(text: str) -> bool:
     return _REFUSAL.match(text[:200]) is not None
 
 
+def _words_only(text: str) -> str:
+    return _NOT_WORD.sub("", text).casefold()
+
+
 def trivially_different(a: str, b: str) -> bool:
     """Equal once whitespace, punctuation and case are taken out (but not identical: validate drops those)."""
-    return a != b and _NOT_WORD.sub("", a).casefold() == _NOT_WORD.sub("", b).casefold()
+    if a == b:
+        return False
+    # Both steps act character by character, so the heads' forms are prefixes of the whole texts' forms:
+    # heads that disagree settle it (nearly every pair) without running over the whole answers.
+    ha, hb = _words_only(a[:64]), _words_only(b[:64])
+    n = min(len(ha), len(hb))
+    if ha[:n] != hb[:n]:
+        return False
+    return _words_only(a) == _words_only(b)
 
 
 def _check(records: list[Record], test: Callable[[Record], bool], max_share: float, label: str,

@@ -225,9 +225,10 @@ def build(recipe: Recipe, out_root: Path | None = None, progress: Progress | Non
         near_report: dict[str, Any] = {"enabled": False}
         twins: set[str] = set()
         if near is not None and params is not None:
-            # The filter's index holds every pooled record: the check reuses it rather than building its own.
-            cross, twins = near_dup.cross_split(result.splits, params, recipe.near_dup.threshold,
-                                                index=near.index if recipe.near_dup.drop else None)
+            if recipe.near_dup.drop:
+                cross = near_dup.cross_split_after_filter(result.splits)
+            else:
+                cross, twins = near_dup.cross_split(result.splits, params, recipe.near_dup.threshold)
             near_report = {"enabled": True, "drop": recipe.near_dup.drop, "threshold": recipe.near_dup.threshold,
                            "ngram": params.ngram, "num_perm": params.num_perm, "bands": params.bands,
                            **near.report(), "cross_split": cross}

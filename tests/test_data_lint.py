@@ -36,6 +36,25 @@ def test_pairs_that_differ_only_in_whitespace_punctuation_or_case() -> None:
     assert any("differ only in whitespace" in w and "r1, r3" in w for w in out["warnings"])
 
 
+def test_trivial_difference_on_long_answers_agrees_with_the_whole_text_rule() -> None:
+    """The head check (first 64 characters) never decides otherwise than comparing the whole texts: heads
+    with unequal amounts of punctuation, a difference only past the heads, casefolding (ß, ss)."""
+    body = "the parcel left the depot on monday and should arrive within three working days " * 3
+    cases = [
+        ("..., !!! --- ??? ;;; ::: ,,, ... !!! " + body, body.upper()),  # punctuation fills a head
+        (body + "Thanks.", body + "thanks!!"),
+        (body + "Thanks.", body + "Thank you."),  # the words differ, past the heads
+        ("Straße " + body, "STRASSE " + body),
+        ("Strasse " + body, "Straße  " + body + "x"),
+        ("", "..."),
+    ]
+    for a, b in cases:
+        whole = a != b and lint._NOT_WORD.sub("", a).casefold() == lint._NOT_WORD.sub("", b).casefold()
+        assert lint.trivially_different(a, b) is whole
+        assert lint.trivially_different(b, a) is whole
+    assert [lint.trivially_different(a, b) for a, b in cases] == [True, True, False, True, False, True]
+
+
 def test_both_answers_refusals() -> None:
     recs = [_rec(1, "I'm sorry, but I can't help with that.", "I cannot help with that request."),
             _rec(2, "Jag kan tyvärr inte hjälpa till med det.", "Tyvärr kan jag inte svara på det."),
