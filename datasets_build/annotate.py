@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from datasets_build.lint import pair_hits
 from datasets_build.records import Message, Record
 from datasets_build.steps import bucket, fingerprint
 from datasets_build.token_count import TokenCounter
@@ -165,12 +166,14 @@ def annotate_batch(batch: list[Record], settings: AnnotateSettings) -> list[Reco
         rec.lang = langs[i]
         rec.fp = fingerprint(rec, settings.dedup_prefix_chars)
         rec.split_line = rec.split_json_line()
+        rec.lint_hits = pair_hits(rec.chosen, rec.rejected)
     return batch
 
 
 # What goes to a worker per record (id, source, domain, quality, prompt as (role, content) pairs, chosen,
 # rejected) and what comes back: masked prompt contents, chosen, rejected (None when no PII was found, so
-# nothing changed), lang, n_tokens, n_tokens_rejected, bucket, fp, split_line, PII counts, MinHash signature.
+# nothing changed), lang, n_tokens, n_tokens_rejected, bucket, fp, split_line, PII counts, MinHash signature,
+# lint hits.
 Packed = tuple[Any, ...]
 Result = tuple[Any, ...]
 
@@ -190,13 +193,13 @@ def _worker_annotate(packed: list[Packed]) -> tuple[list[Result], dict[str, int]
         pii = rec.meta.get("pii")
         texts = ([m["content"] for m in rec.prompt], rec.chosen, rec.rejected) if pii else (None, None, None)
         out.append((*texts, rec.lang, rec.n_tokens, rec.n_tokens_rejected, rec.bucket, rec.fp, rec.split_line, pii,
-                    rec.sig))
+                    rec.sig, rec.lint_hits))
     return out, pii_counts(batch)
 
 
 def _apply(rec: Record, res: Result) -> None:
     prompt, chosen, rejected, rec.lang, rec.n_tokens, rec.n_tokens_rejected, rec.bucket, rec.fp, rec.split_line, \
-        pii, rec.sig = res
+        pii, rec.sig, rec.lint_hits = res
     if pii:
         rec.prompt = [{"role": m["role"], "content": c} for m, c in zip(rec.prompt, prompt, strict=True)]
         rec.chosen, rec.rejected = chosen, rejected

@@ -51,6 +51,24 @@ def trivially_different(a: str, b: str) -> bool:
     return _words_only(a) == _words_only(b)
 
 
+PAIR_CHECKS = ("trivial_difference", "both_refusals")
+
+
+def pair_hits(chosen: str, rejected: str) -> tuple[str, ...]:
+    """The checks of PAIR_CHECKS that a pair fails: a property of its two answers alone, so the annotate
+    workers compute it, in parallel, rather than the build's last (serial) step."""
+    hits: tuple[str, ...] = ()
+    if trivially_different(chosen, rejected):
+        hits += ("trivial_difference",)
+    if is_refusal(chosen) and is_refusal(rejected):
+        hits += ("both_refusals",)
+    return hits
+
+
+def _hits(r: Record) -> tuple[str, ...]:
+    return r.lint_hits if r.lint_hits is not None else pair_hits(r.chosen, r.rejected)
+
+
 def _check(records: list[Record], test: Callable[[Record], bool], max_share: float, label: str,
            warnings: list[str]) -> dict[str, Any]:
     hits = [r.id for r in records if test(r)]
@@ -85,10 +103,10 @@ def report(splits: dict[str, list[Record]], settings: LintSettings, max_tokens: 
     out = {
         "pairs": len(records),
         "chosen_longer": {"share": overall, "band": [lo, hi], "by_source_lang": by_group},
-        "trivial_difference": _check(records, lambda r: trivially_different(r.chosen, r.rejected),
+        "trivial_difference": _check(records, lambda r: "trivial_difference" in _hits(r),
                                      s.trivial_difference, "chosen and rejected differ only in whitespace, "
                                      "punctuation or case", warnings),
-        "both_refusals": _check(records, lambda r: is_refusal(r.chosen) and is_refusal(r.rejected),
+        "both_refusals": _check(records, lambda r: "both_refusals" in _hits(r),
                                 s.both_refusals, "chosen and rejected are both refusals", warnings),
         "prompt_ends_with_assistant": _check(records, lambda r: bool(r.prompt) and r.prompt[-1]["role"] == "assistant",
                                              s.prompt_ends_with_assistant, "prompt ends with an assistant turn",

@@ -74,13 +74,13 @@ def shingles(texts: Sequence[str], n: int, seed: int = 1) -> tuple[np.ndarray, n
     # texts kept apart by a separator word; each distinct new word is hashed once.
     words = _SEP.join(texts).lower().encode().translate(_PUNCT).split()
     memo = _WORD_MEMO
-    new = set(words).difference(memo)
-    if new:
+    try:  # a chunk whose words were all seen before (most, once the memo is warm) needs no set of them
+        flat_all = np.fromiter(map(memo.__getitem__, words), dtype=np.int64, count=len(words))
+    except KeyError:
         if len(memo) > _MAX_MEMO:
             memo.clear()
-            new = set(words)
-        memo.update((w, _token_hash(w)) for w in new)
-    flat_all = np.array(list(map(memo.__getitem__, words)), dtype=np.int64)
+        memo.update((w, _token_hash(w)) for w in set(words).difference(memo))
+        flat_all = np.fromiter(map(memo.__getitem__, words), dtype=np.int64, count=len(words))
     cuts = np.flatnonzero(flat_all == -1)
     lens = np.diff(np.r_[-1, cuts, len(flat_all)]) - 1
     flat = flat_all[flat_all != -1].astype(np.uint64)
@@ -222,21 +222,26 @@ def _grow(a: np.ndarray, need: int) -> np.ndarray:
 def _pair_jaccard(qkeys: np.ndarray, qsize: np.ndarray, q: np.ndarray, flat: np.ndarray, start: np.ndarray,
                   size: np.ndarray) -> np.ndarray:
     """Exact Jaccard of many (query, indexed set) pairs at once: pair k is query q[k] against the sorted
-    distinct shingles flat[start[k]:start[k] + size[k]]. `qkeys` holds every query's shingles as sorted
-    uint64 keys (query number << 32 | shingle); each indexed value is looked up among its query's keys, with
+    distinct shingles flat[start[k]:start[k] + size[k]]. `qkeys` is `Queries.shingle_keys()` (query number
+    << 32 | shingle, sorted, a sentinel last); each indexed value is looked up among its query's keys, with
     one gather, one searchsorted and one reduceat for all the pairs."""
     firsts = np.cumsum(size) - size
-    vals = flat[_expand(start, size)].astype(np.uint64)
-    keys = (np.repeat(q.astype(np.uint64), size) << np.uint64(32)) | vals
-    at = np.minimum(np.searchsorted(qkeys, keys), len(qkeys) - 1)
-    inter = np.add.reduceat((qkeys[at] == keys).astype(np.int64), firsts)
+    keys = np.repeat(q.astype(np.uint64) << np.uint64(32), size)
+    keys |= flat[_expand(start, size)]
+    found = qkeys[np.searchsorted(qkeys, keys)] == keys
+    inter = np.add.reduceat(found, firsts, dtype=np.int64)
     return inter / (qsize[q] + size - inter)
 
 
 def _expand(lo: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """lo[i], lo[i] + 1, ..., lo[i] + count[i] - 1 for every i, end to end (ranges gathered without a loop)."""
+    """lo[i], lo[i] + 1, ..., lo[i] + count[i] - 1 for every i, end to end (ranges gathered without a loop);
+    in int32 when that holds them (the shingle gathers run over millions: half the memory to stream)."""
     ends = np.cumsum(count)
-    return np.repeat(lo - (ends - count), count) + np.arange(int(ends[-1]) if len(ends) else 0)
+    total = int(ends[-1]) if len(ends) else 0
+    base = lo - (ends - count)
+    if total < 1 << 31 and (not len(lo) or int(lo.max()) + int(count.max()) < 1 << 31):
+        return np.repeat(base.astype(np.int32), count) + np.arange(total, dtype=np.int32)
+    return np.repeat(base, count) + np.arange(total)
 
 
 @dataclass(slots=True)
@@ -255,9 +260,11 @@ class Queries:
         self.low = low_bytes(self.sigs)
 
     def shingle_keys(self) -> np.ndarray:
-        """Every row's shingles as one sorted uint64 array (row << 32 | shingle), for `_pair_jaccard`."""
-        rows = np.repeat(np.arange(len(self.size), dtype=np.uint64), self.size)
-        return (rows << np.uint64(32)) | self.flat.astype(np.uint64)
+        """Every row's shingles as one sorted uint64 array (row << 32 | shingle), for `_pair_jaccard`, ending
+        in a sentinel above every key (so a search never runs off the end)."""
+        keys = np.repeat(np.arange(len(self.size), dtype=np.uint64) << np.uint64(32), self.size)
+        keys |= self.flat
+        return np.append(keys, np.uint64(0xFFFFFFFFFFFFFFFF))
 
     def __len__(self) -> int:
         return len(self.size)

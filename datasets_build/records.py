@@ -35,6 +35,7 @@ class Record:
     fp: str = ""  # dedup fingerprint, computed once in the annotate step
     split_line: str = ""  # the record as its split-file JSON line, serialised in the worker
     sig: Any = None  # near_dup.Sketch of prompt + chosen (its chunk's Sketches, its row), from the annotate step
+    lint_hits: tuple[str, ...] | None = None  # the per-pair lint checks it fails (lint.pair_hits), from annotate
 
     def to_split_json(self) -> dict[str, Any]:
         """The trainer's split-record contract (TRL conversational columns plus metadata)."""

@@ -4,6 +4,8 @@ USER:/ASSISTANT: and chat-template styles of PKU-SafeRLHF and local JSONL files.
 from __future__ import annotations
 
 import json
+import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -88,6 +90,27 @@ def test_markers_of_other_styles_are_found(text: str) -> None:
     "Users: 12 active", "Human rights: a list", "She is the USER's assistant: she helps."])
 def test_words_that_are_not_markers_are_left_alone(text: str) -> None:
     assert speaker_markers.find(text) is None
+
+
+def test_the_line_start_scan_finds_what_the_one_regex_finds() -> None:
+    """`find` tries the role half only where lines start and the token half only after a hint: on every
+    text of the real sample and on seeded strings packed with markers, newlines and near-misses it returns
+    the match `_MARKER.search` returns."""
+    texts = []
+    with open(HH_SAMPLE, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            texts += [row["chosen"], row["rejected"], *row["chosen"].split("\n\n")]
+    rng = random.Random(5)
+    parts = ["\n", " ", "\t", "Human", "HUMAN", "Assistant", "User", "USER", ":", "##", "### ", "<|im_start|>",
+             "<|im_end|>", "<|endoftext|>", "[INST]", "[/INST]", "<<SYS>>", "<</SYS>>", "ser", "<|", "INST]", "x"]
+    texts += ["".join(rng.choice(parts) for _ in range(rng.randrange(1, 12))) for _ in range(20_000)]
+
+    def span(m: re.Match[str] | None) -> tuple[int, int] | None:
+        return m.span() if m is not None else None
+
+    assert [span(speaker_markers.find(t)) for t in texts] == [span(speaker_markers._MARKER.search(t)) for t in texts]
+    assert sum(speaker_markers.find(t) is not None for t in texts) > 5_000
 
 
 def test_pku_and_local_jsonl_rows_with_markers_are_dropped_and_counted(tmp_path: Path) -> None:
