@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,6 +33,12 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads the n-gram 
 _WORD_MEMO: dict[bytes, int] = {}  # word -> hash
 _MAX_MEMO = 500_000
 _PAIRS = 1 << 16  # candidate pairs compared at once
+# Each shingle set is also summed up as its counts in 64 parts of the hash space (by the top 6 bits): the
+# intersection of two sets is at most the sum over parts of the smaller count, so a Jaccard bound comes
+# from 64 bytes a record, and rules out ~98% of the candidates the signatures' estimate lets through
+# (texts from one template agree on half their shingles) before any shingle is looked up.
+_PART_BITS = 6
+_PARTS = 1 << _PART_BITS
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,8 @@ class Sketches:
     keys: np.ndarray  # (n, bands) uint64: a hash of each band's rows, the band's number mixed in
     flat: np.ndarray  # uint32
     offsets: np.ndarray  # (n + 1,) int64
+    counts: np.ndarray  # (n, _PARTS) uint8: shingles per part of the hash space, at most 255
+    clipped: np.ndarray  # (n,) bool: some part holds more than 255 (its counts bound nothing)
 
     def shingle_set(self, i: int) -> np.ndarray:
         return self.flat[self.offsets[i]:self.offsets[i + 1]]
@@ -133,14 +141,20 @@ def sketches(texts: Sequence[str], p: Params) -> Sketches:
     n = len(texts)
     if n == 0:
         return Sketches(np.zeros((0, p.num_perm), dtype=np.uint32), np.zeros((0, p.bands), dtype=np.uint64),
-                        np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
+                        np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64),
+                        np.zeros((0, _PARTS), dtype=np.uint8), np.zeros(0, dtype=bool))
     h, doc = shingles(texts, p.ngram, p.seed)
     sigs = _signatures(h, doc, n, p)
     # Distinct shingles of each text, sorted: one sort of (text, hash) for the whole chunk.
     both = np.sort((doc.astype(np.uint64) << np.uint64(32)) | h)
     both = both[np.r_[True, both[1:] != both[:-1]]]
-    offsets = np.searchsorted(both >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64)
-    return Sketches(sigs, band_keys(sigs, p), (both & np.uint64(0xFFFFFFFF)).astype(np.uint32), offsets)
+    text_of_shingle = both >> np.uint64(32)
+    offsets = np.searchsorted(text_of_shingle, np.arange(n + 1, dtype=np.uint64)).astype(np.int64)
+    flat = (both & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    counts = np.bincount((text_of_shingle.astype(np.int64) << _PART_BITS) | (flat >> (32 - _PART_BITS)),
+                         minlength=n * _PARTS).reshape(n, _PARTS)
+    clipped = np.asarray((counts > 255).any(axis=1))
+    return Sketches(sigs, band_keys(sigs, p), flat, offsets, np.minimum(counts, 255).astype(np.uint8), clipped)
 
 
 def band_keys(sigs: np.ndarray, p: Params) -> np.ndarray:
@@ -203,14 +217,6 @@ def _agree(eq: np.ndarray) -> np.ndarray:
     return eq.view(np.uint8).sum(axis=1, dtype=np.int16)
 
 
-def low_bytes(sigs: np.ndarray) -> np.ndarray:
-    """The low byte of every signature position, for the first pass of the estimate rule: equal positions
-    have equal low bytes, so the agreement counted on them is never below the true one and rules out only
-    pairs the full rule rules out too, reading a quarter of the memory (gathering the candidates' rows
-    is the filter's largest cost)."""
-    return sigs.astype(np.uint8)
-
-
 def _grow(a: np.ndarray, need: int) -> np.ndarray:
     if need <= len(a):
         return a
@@ -254,10 +260,8 @@ class Queries:
     flat: np.ndarray  # uint32
     start: np.ndarray  # (m,) int64
     size: np.ndarray  # (m,) int64
-    low: np.ndarray = field(init=False)  # (m, num_perm) uint8: `low_bytes(sigs)`
-
-    def __post_init__(self) -> None:
-        self.low = low_bytes(self.sigs)
+    counts: np.ndarray  # (m, _PARTS) uint8, as in Sketches
+    clipped: np.ndarray  # (m,) bool
 
     def shingle_keys(self) -> np.ndarray:
         """Every row's shingles as one sorted uint64 array (row << 32 | shingle), for `_pair_jaccard`, ending
@@ -284,13 +288,16 @@ def gather(sketches: Sequence[Sketch]) -> Queries:
         rows = np.array(row_list, dtype=np.int64)
         first = batch.offsets[rows]
         size = batch.offsets[rows + 1] - first
-        parts.append((batch.sigs[rows], batch.keys[rows], batch.flat[_expand(first, size)], size))
+        parts.append((batch.sigs[rows], batch.keys[rows], batch.flat[_expand(first, size)], size,
+                      batch.counts[rows], batch.clipped[rows]))
     if not parts:
         return Queries(np.zeros((0, 0), dtype=np.uint32), np.zeros((0, 0), dtype=np.uint64),
-                       np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+                       np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                       np.zeros((0, _PARTS), dtype=np.uint8), np.zeros(0, dtype=bool))
     size = np.concatenate([x[3] for x in parts])
     return Queries(np.concatenate([x[0] for x in parts]), np.concatenate([x[1] for x in parts]),
-                   np.concatenate([x[2] for x in parts]), np.cumsum(size) - size, size)
+                   np.concatenate([x[2] for x in parts]), np.cumsum(size) - size, size,
+                   np.concatenate([x[4] for x in parts]), np.concatenate([x[5] for x in parts]))
 
 
 def _distinct(a: np.ndarray) -> np.ndarray:
@@ -324,9 +331,10 @@ def _earlier(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Index:
-    """LSH over signatures: a record is a candidate of another when one band of rows is equal. Candidates
-    whose signatures agree in fewer than threshold - 0.25 of the positions are ruled out, the rest are
-    confirmed by exact Jaccard of the shingle sets; all of it for many queries at once, in array operations.
+    """LSH over signatures: a record is a candidate of another when one band of rows is equal, and a match
+    when its exact Jaccard on the shingle sets reaches the threshold, a band of rows really is equal and the
+    signatures agree in at least threshold - 0.25 of the positions; the part counts' bound rules out most
+    candidates before the exact count. All of it for many queries at once, in array operations.
 
     The band keys live in a few sorted arrays (`runs`, with their positions), merged as they grow like a
     log-structured merge tree: a lookup is a searchsorted per run for all of a chunk's keys, an add sorts
@@ -337,23 +345,27 @@ class Index:
     threshold: float
     runs: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (sorted band keys, positions)
     ids: list[str] = field(default_factory=list)
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
-    low: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))  # low_bytes(matrix)
+    sigs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint32))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))  # as in Sketches
+    clipped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     flat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # every shingle set, end to end
     start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     size: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     used: int = 0  # of flat
 
     def __post_init__(self) -> None:
-        self.matrix = np.zeros((1024, self.p.num_perm), dtype=np.uint32)
-        self.low = low_bytes(self.matrix)
+        self.sigs = np.zeros((1024, self.p.num_perm), dtype=np.uint32)
+        self.counts = np.zeros((1024, _PARTS), dtype=np.uint8)
+        self.clipped = np.zeros(1024, dtype=bool)
         self.flat = np.zeros(1 << 17, dtype=np.uint32)
         self.start = np.zeros(1024, dtype=np.int64)
         self.size = np.zeros(1024, dtype=np.int64)
 
     def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query row, position) of the indexed records sharing a band key with each query row (`keys`:
-        (m, bands)), each pair once, sorted by row then position."""
+        (m, bands)), once per shared key: a pair sharing several bands comes several times (sorting millions
+        of pairs to drop the repeats cost more than ruling them out twice; `match_many` drops the repeats
+        among the few matches)."""
         if not self.runs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         # Sorted needles: searchsorted then walks each run once instead of jumping about in it.
@@ -371,14 +383,20 @@ class Index:
                 found.append((rows << 32) | run_pos[_expand(lo, count)])
         if not found:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        both = _distinct(np.concatenate(found))
+        both = np.concatenate(found)
         return both >> 32, both & 0xFFFFFFFF
 
     def match_many(self, qs: Queries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(query row, position, Jaccard) of every query's indexed matches, sorted by row then position."""
+        """(query row, position, Jaccard) of every query's indexed matches, each once, sorted by row then
+        position."""
         q, c = self.candidates(qs.keys)
-        return _confirm(q, c, qs, qs.shingle_keys(), self.matrix, self.low, self.flat, self.start, self.size,
-                        self.p, self.threshold)
+        q, c, j = _confirm(q, c, qs, qs.shingle_keys(), self, self.p, self.threshold)
+        # The few matches in order, each once (a repeat in another slice of `_confirm` survives there).
+        pair = (q << 32) | c
+        order = np.argsort(pair, kind="stable")
+        pair = pair[order]
+        first = order[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else order
+        return q[first], c[first], j[first]
 
     def matches(self, sketch: Sketch) -> list[tuple[float, int]]:
         """(Jaccard, position) of the indexed records at or above the threshold, most similar first."""
@@ -406,11 +424,13 @@ class Index:
         first = len(self.ids)
         self.ids += ids
         end = first + n
-        if end > len(self.matrix):
-            self.matrix, self.low = _grow(self.matrix, end), _grow(self.low, end)
+        if end > len(self.sigs):
+            self.sigs, self.counts, self.clipped = _grow(self.sigs, end), _grow(self.counts, end), \
+                _grow(self.clipped, end)
             self.start, self.size = _grow(self.start, end), _grow(self.size, end)
-        self.matrix[first:end] = qs.sigs[rows]
-        self.low[first:end] = qs.low[rows]
+        self.sigs[first:end] = qs.sigs[rows]
+        self.counts[first:end] = qs.counts[rows]
+        self.clipped[first:end] = qs.clipped[rows]
         sizes = qs.size[rows]
         total = int(sizes.sum())
         self.flat = _grow(self.flat, self.used + total)
@@ -433,26 +453,41 @@ class Index:
             runs.append((merged[order], np.concatenate([p1, p2])[order]))
 
 
-def _confirm(q: np.ndarray, c: np.ndarray, qs: Queries, qkeys: np.ndarray, sigs: np.ndarray, low: np.ndarray,
-             flat: np.ndarray, start: np.ndarray, size: np.ndarray, p: Params,
+class _Side(Protocol):
+    """What `_confirm` reads of the indexed side: an Index, or a chunk's own Queries."""
+
+    sigs: np.ndarray
+    counts: np.ndarray
+    clipped: np.ndarray
+    flat: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+
+
+def _confirm(q: np.ndarray, c: np.ndarray, qs: Queries, qkeys: np.ndarray, other: _Side, p: Params,
              threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate pairs (query q[k], indexed c[k]) that are matches, with their Jaccard, in their order:
-    the estimate, exact-Jaccard and band rules for many pairs at once (in slices, to bound the memory).
-    `qkeys` is `qs.shingle_keys()`; the indexed side is given as arrays (sigs, their low bytes, shingle sets)."""
+    the exact-Jaccard, band and estimate rules for many pairs at once (in slices, to bound the memory).
+    `qkeys` is `qs.shingle_keys()`."""
     out_q, out_c, out_j = [], [], []
     floor = threshold - 0.25
     for s in range(0, len(q), _PAIRS):
         qq, cc = q[s:s + _PAIRS], c[s:s + _PAIRS]
-        # The estimate on the low bytes first (an upper bound of it), then exact Jaccard, then the full
-        # signatures of the few pairs left: the estimate itself and whether a band of rows is really equal
-        # (a shared key may be a hash collision).
-        keep = np.flatnonzero(_agree(low.take(cc, axis=0) == qs.low.take(qq, axis=0)) / p.num_perm >= floor)
+        # The part counts' bound first (Jaccard <= bound: it rules out only pairs the exact count would),
+        # then exact Jaccard, then the signatures of the few pairs left: whether a band of rows is really
+        # equal (a shared key may be a hash collision) and the estimate rule.
+        inter = np.minimum(other.counts.take(cc, axis=0), qs.counts.take(qq, axis=0)).sum(axis=1, dtype=np.int32)
+        union = qs.size[qq] + other.size[cc] - inter
+        keep = np.flatnonzero((inter >= threshold * union) | other.clipped[cc] | qs.clipped[qq])
         if not len(keep):
             continue
-        jac = _pair_jaccard(qkeys, qs.size, qq[keep], flat, start[cc[keep]], size[cc[keep]])
+        # A pair that shares several bands was a candidate once per band: confirmed once per slice.
+        pair = (qq[keep] << 32) | cc[keep]
+        keep = keep[np.unique(pair, return_index=True)[1]]
+        jac = _pair_jaccard(qkeys, qs.size, qq[keep], other.flat, other.start[cc[keep]], other.size[cc[keep]])
         ok = np.flatnonzero(jac >= threshold)
         qo, co = qq[keep[ok]], cc[keep[ok]]
-        eq = sigs[co] == qs.sigs[qo]
+        eq = other.sigs[co] == qs.sigs[qo]
         n = p.bands * p.rows
         banded = eq[:, :n].reshape(len(ok), p.bands, p.rows).all(axis=2).any(axis=1)
         good = banded & (_agree(eq) / p.num_perm >= floor)
@@ -508,7 +543,7 @@ class NearDedup:
         inner: dict[int, list[tuple[float, int]]] = {}
         lq, lc = _earlier(qs.keys)
         if len(lq):
-            q, c, j = _confirm(lq, lc, qs, qkeys, qs.sigs, qs.low, qs.flat, qs.start, qs.size, p, self.threshold)
+            q, c, j = _confirm(lq, lc, qs, qkeys, qs, p, self.threshold)
             for qk, ck, jk in zip(q.tolist(), c.tolist(), j.tolist(), strict=True):
                 inner.setdefault(qk, []).append((jk, ck))
         out: list[str | None] = []

@@ -232,3 +232,33 @@ def _pair_matches(i: int, j: int, sigs: list[list[int]], sets: list[set[int]], p
     if sum(x == y for x, y in zip(sigs[i], sigs[j], strict=True)) / p.num_perm < threshold - 0.25:
         return False
     return len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= threshold
+
+
+def test_part_counts_bound_jaccard_and_long_texts_skip_the_bound() -> None:
+    """The per-part shingle counts give an upper bound of Jaccard (so ruling out by it loses no match); a
+    text long enough for a part to pass 255 shingles is marked clipped and still matched, exactly."""
+    rng = random.Random(11)
+    p = near_dup.Params()
+    texts = [_text(rng, rng.randrange(20, 200)) for _ in range(40)]
+    sk = near_dup.sketches(texts, p)
+    assert not sk.clipped.any() and (sk.counts.sum(axis=1) == np.diff(sk.offsets)).all()
+    for i in range(len(texts)):
+        for j in range(len(texts)):
+            a, b = set(sk.shingle_set(i).tolist()), set(sk.shingle_set(j).tolist())
+            inter = int(np.minimum(sk.counts[i], sk.counts[j]).sum())
+            assert inter >= len(a & b)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwyz") for _ in range(6)) for _ in range(5000)]  # no digits
+    long_a = " ".join(rng.choice(vocab) for _ in range(20_000))
+    words = long_a.split()
+    for k in rng.sample(range(len(words)), 200):
+        words[k] = "ändrat"
+    long_b = " ".join(words)
+    sk = near_dup.sketches([long_a, long_b], p)
+    assert sk.clipped.all()
+    recs = [Record(id=f"L{i}", prompt=[{"role": "user", "content": t}], chosen="", rejected="x", source="s",
+                   lang="sv", domain="d", quality=3, origin="o", sig=(sk, i)) for i, t in enumerate((long_a, long_b))]
+    exact = len(set(sk.shingle_set(0).tolist()) & set(sk.shingle_set(1).tolist())) / len(
+        set(sk.shingle_set(0).tolist()) | set(sk.shingle_set(1).tolist()))
+    assert exact >= 0.8
+    nd = near_dup.NearDedup(p, 0.8)
+    assert nd.batch(recs) == [None, "near_duplicate"]
