@@ -9,12 +9,13 @@ replaced in, and a naive masker that runs phonenumbers' PhoneNumberMatcher over 
 Every timed build starts from cold PII/language/line/word memos (`annotate.clear_memos`) and is warmed on
 other pairs (tokenizer and language model loaded, BPE piece cache filled).
 
-Figures on the idle 2-core dev machine, 2026-11-28 (three runs of three rounds, load average 1-1.4):
+Figures on the idle 2-core dev machine, 2026-11-28, before the #14 steps (three runs of three rounds, load 1-1.4):
 2 workers 4,870-6,780 pairs/s (run medians 5,359, 5,586, 6,212; 8 of 9 builds >= 5,000), 1 worker
 2,976-4,278 pairs/s beside them (x1.37-1.85); PII step 13.7-13.8 MB/s on one core. Before this round of work: 2 workers 4,600-4,690
 and 1 worker 3,190-3,400 on an idle machine.
-Near-dup on vs off (one run, 3 rounds, 2 workers, shared machine at load 4.5-8): 774 vs 1,263 pairs/s median,
-on/off x1.63 wall and x1.61 CPU (before the #14 speed work: 318 vs 799, x2.06 and x2.17).
+Near-dup on (the default), 2026-12-03, load about 1.2, two runs of three rounds: 2 workers 5,907-6,109 pairs/s
+(medians 5,917, 6,014), off 6,584-7,741, on/off x1.09-1.27 wall; 1 worker 3,308-3,695. The code before that
+day's work, run right before in the same conditions: 3,643-4,041 with near-dup on (on/off x1.45-1.61).
 """
 
 from __future__ import annotations
