@@ -96,6 +96,27 @@ def test_lm_judge_takes_a_user_prompt_file_and_refuses_one_without_placeholders(
         judge_prompts.load_templates({"en": str(bad)})
 
 
+def test_verdict_cache_identity_follows_the_judge_files_not_its_path(models: dict[str, Path], tmp_path: Path) -> None:
+    """A judge retrained at the same path must not reuse the old judge's cached verdicts; the same files
+    under another path may."""
+    import shutil
+
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    first: Any = make_judge(f"rm:{models['rm']}", JudgeOptions())
+    copy = tmp_path / "copied-rm"
+    shutil.copytree(models["rm"], copy)
+    assert make_judge(f"rm:{copy}", JudgeOptions()).cache_id == first.cache_id
+    retrained = AutoModelForSequenceClassification.from_pretrained(copy)
+    with torch.no_grad():
+        retrained.score.weight.add_(0.5)
+    retrained.save_pretrained(copy)
+    assert make_judge(f"rm:{copy}", JudgeOptions()).cache_id != first.cache_id
+    lm: Any = make_judge(f"lm:{models['lm']}", JudgeOptions())
+    assert lm.cache_id.startswith("lm:sha256:") and "prompts-" in lm.cache_id
+
+
 def test_golden_judge_prefers_the_answer_closer_to_chosen() -> None:
     judge = make_judge("golden", JudgeOptions())
     chosen, rejected = "Open the settings page and choose reset password.", "No."

@@ -22,7 +22,6 @@ class LogitJudge:
 
         self.templates = judge_prompts.load_templates(opts.prompts)
         self.label = f"lm:{target}"
-        self.cache_id = f"lm:{target}:prompts-{judge_prompts.digest(self.templates)}"
         self.opts = opts
         self.tok = judge_models.load_tokenizer(target)
         self.label_ids = [self._label_id(x) for x in judge_prompts.LABELS]
@@ -33,6 +32,8 @@ class LogitJudge:
             self.model = AutoModelForCausalLM.from_pretrained(target)
         except (OSError, ValueError) as e:
             raise ValueError(f"--judge lm:{target}: cannot load a causal language model ({e})") from None
+        self.cache_id = (f"lm:{judge_models.identity(target, self.model)}:"
+                         f"prompts-{judge_prompts.digest(self.templates)}")
         self.device = torch.device(opts.device)
         self.model.to(self.device).eval()
 

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
+
+from trainer.evaluation.provenance import file_sha256
+
+
+def identity(target: str, model: Any) -> str:
+    """What the verdict cache knows a judge model by: for a local directory a digest of its files (a judge
+    retrained or replaced at the same path is another judge; the same files copied elsewhere are the same
+    one), for a hub id the commit it was loaded at."""
+    path = Path(target)
+    if path.is_dir():
+        h = hashlib.sha256()
+        for p in sorted(path.rglob("*")):
+            if p.is_file():
+                h.update(p.relative_to(path).as_posix().encode())
+                h.update(file_sha256(p).encode())
+        return f"sha256:{h.hexdigest()[:16]}"
+    commit = getattr(getattr(model, "config", None), "_commit_hash", None)
+    return f"{target}@{commit}" if commit else target
 
 
 def load_tokenizer(target: str) -> Any:

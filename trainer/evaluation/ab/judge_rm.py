@@ -22,7 +22,6 @@ class RewardModelJudge:
         from transformers import AutoModelForSequenceClassification
 
         self.label = f"rm:{target}"
-        self.cache_id = f"rm:{target}"
         self.opts = opts
         self.tok = judge_models.load_tokenizer(target)
         try:
@@ -34,6 +33,7 @@ class RewardModelJudge:
                              f"{self.model.config.num_labels} labels")
         if self.model.config.pad_token_id is None:
             self.model.config.pad_token_id = self.tok.pad_token_id
+        self.cache_id = f"rm:{judge_models.identity(target, self.model)}"
         self.device = torch.device(opts.device)
         self.model.to(self.device).eval()
         self._scores: dict[tuple[str, str], float] = {}
