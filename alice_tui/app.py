@@ -77,7 +77,9 @@ class AliceApp(App[int]):
                         yield RunPane(clock=self.clock, poll_s=self.poll_s, id="run-pane")
                     elif pane == "runs":
                         yield RunsPane(self.locations.runs_dir, clock=self.clock, id="runs-pane")
-        yield Footer()
+        # ctrl+p still opens the palette (and `?` lists it): its footer hint took the last 12 columns, which
+        # at 80 hid the Runs pane's last keys and `? Keys` itself.
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         # The number keys switch panes; a focused tab bar would take the arrows meant for a pane's content.

@@ -53,3 +53,6 @@ def test_train_mac_recipe_runs_on_the_tiny_qwen25_shape(tmp_path: Path) -> None:
     assert set(adapter["target_modules"]) == SEVEN
     # transformers 5 saves the template beside the tokenizer config
     assert "You are Qwen, created by Alibaba Cloud" in (run_dir / "final" / "chat_template.jinja").read_text()
+    # Gradient checkpointing on: no deprecation noise about its name in the log a user reads.
+    log = (run_dir / "trainer.log").read_text()
+    assert "gradient_checkpointing` is deprecated" not in log and "is_gradient_checkpointing" not in log

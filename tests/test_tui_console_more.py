@@ -257,3 +257,34 @@ async def test_a_compared_run_still_training_is_reread(tmp_path: Path, monkeypat
             app.post_message(CompareRun(None))
             await pilot.pause(0.6)  # reloads in flight do not bring it back
             assert pane.compared is None
+
+
+async def test_runs_footer_fits_80_columns_and_the_keys_panel_lists_what_it_leaves_out(tmp_path: Path) -> None:
+    """At 80×24 the footer of a resumable run ends with `q Quit  ? Keys` (nothing cut); `?` lists the keys
+    the footer leaves out (sort, refresh) and the command palette."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Footer, HelpPanel
+
+    write_run(tmp_path, "stopped-run", steps=30, max_steps=60, final_state="stopped")
+    app = _app(tmp_path, initial_pane="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        runs = app.query_one(RunsPane)
+        await wait_until(pilot, lambda: len(runs.runs) == 1, what="run listed")
+        app.query_one("#runs-table", DataTable).focus()
+        footer = app.query_one(Footer)
+        await wait_until(pilot, lambda: any(str(k.description) == "Resume" for k in footer.query("FooterKey")),
+                         what="footer keys of the selected run")
+        await pilot.pause(0.1)
+        shown = list(footer.query("FooterKey"))
+        assert shown and all(k.region.right <= 80 and k.region.width > 0 for k in shown)
+        labels = [str(k.description) for k in shown]
+        assert labels[-2:] == ["Quit", "Keys"] and {"Resume", "Extend", "Delete", "Eval", "Filter", "Compare"} <= set(labels)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: bool(app.screen.query(HelpPanel)), what="keys panel")
+        console = Console(width=200, file=io.StringIO(), record=True)
+        for widget in app.screen.query_one(HelpPanel).query("*"):
+            console.print(widget.render())
+        text = console.export_text()
+        assert "Sort" in text and "Refresh" in text and "palette" in text.lower()

@@ -37,3 +37,14 @@ async def test_eval_pane_evaluates_a_trained_run(tmp_path: Path) -> None:
         table = app.query_one("#eval-table", DataTable)
         assert str(table.get_row_at(0)[0]) == "overall" and table.row_count > 1
         assert "%" not in str(table.get_row_at(0)[2]) and "[" in str(table.get_row_at(0)[2])  # value [CI]
+        # x only while an evaluation runs; b runs the judged A/B (golden judge) of the same run and split.
+        def shown() -> set[str]:
+            return {k for k, b in app.screen.active_bindings.items() if b.binding.show}
+
+        assert "x" not in shown() and "b" in shown()
+        await pilot.press("b")
+        assert pane.running and "x" in shown()
+        await wait_until(pilot, lambda: not pane.running, 300, "A/B finished")
+        assert not [n for n in notes(app) if "failed" in n], notes(app)
+        assert pane.report is not None and pane.report.get("kind") == "ab", pane.report
+        assert pane.report["split"] == "val" and "x" not in shown()

@@ -8,6 +8,7 @@ goes through events.jsonl and the control socket; the process exit code says how
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -38,13 +39,19 @@ def build_dpo_config(cfg: cfgmod.TrainConfig, run_dir: Path, choice: devmod.Devi
 
     t, d = cfg.training, cfg.dpo
     eval_every = t.eval_every_steps if has_eval else 0
+    # transformers >= 5 renamed gradient_checkpointing (the old name warns on every config built, and TRL
+    # builds several); older releases know only the old name.
+    names = {f.name for f in dataclasses.fields(DPOConfig)}
+    checkpointing = ({"activation_checkpointing": t.gradient_checkpointing} if "activation_checkpointing" in names
+                     else {"gradient_checkpointing": t.gradient_checkpointing})
     return DPOConfig(
+        **checkpointing,
         output_dir=str(run_dir), seed=cfg.seed, data_seed=cfg.seed,
         max_steps=t.max_steps, learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler,
         warmup_steps=round(t.warmup_ratio * t.max_steps),
         per_device_train_batch_size=t.per_device_batch_size, per_device_eval_batch_size=t.per_device_batch_size,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
-        gradient_checkpointing=t.gradient_checkpointing, max_grad_norm=t.max_grad_norm,
+        max_grad_norm=t.max_grad_norm,
         weight_decay=t.weight_decay, logging_steps=t.logging_steps, logging_first_step=True,
         dataloader_num_workers=t.dataloader_num_workers,
         # Grouping uses the `length` column we add after tokenization; keep it past column removal.
@@ -105,7 +112,13 @@ def pin_base_model(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, resume: bool
 
 
 def load_model_and_tokenizer(cfg: cfgmod.TrainConfig, choice: devmod.DeviceChoice, source: str) -> tuple[Any, Any]:
+    import warnings
+
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    # TRL and peft ask transformers the deprecated `is_gradient_checkpointing` on load and around every
+    # generation and reference pass: a FutureWarning per call in trainer.log that no setting of ours changes.
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
     kw: dict[str, Any] = {"revision": cfg.model.revision, "trust_remote_code": cfg.model.trust_remote_code}
     tok = AutoTokenizer.from_pretrained(source, **kw)

@@ -25,15 +25,22 @@ SPLITS = ("test", "golden", "val")
 
 
 class EvalPane(Vertical, can_focus=True):
+    # Short labels: the footer fits 80 columns with "q Quit  ? Keys" in sight; x shows only while it can act.
     BINDINGS = [
-        Binding("g", "evaluate", "Evaluate"),
+        Binding("g", "evaluate", "Eval", tooltip="Preference accuracy and reward margins, tuned vs base"),
+        Binding("b", "evaluate(True)", "A/B", tooltip="Judged A/B of tuned vs base answers (eval --ab, golden judge)"),
         Binding("x", "cancel", "Cancel"),
         Binding("o", "open_report", "Reports"),
         Binding("a", "show('accuracy')", "Table"),
-        Binding("t", "show('generations')", "Generations"),
+        Binding("t", "show('generations')", "Answers", tooltip="The generated answers (or the judge's verdicts)"),
         Binding("r", "pick_run", "Run…", tooltip="Evaluate another run"),
         Binding("k", "pick_checkpoint", "Ckpt…"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.running
+        return True
 
     @dataclass
     class Progress(Message):
@@ -198,6 +205,7 @@ class EvalPane(Vertical, can_focus=True):
             return
         split = str(self.query_one("#eval-split", Select).value)
         self.running = True
+        self.refresh_bindings()
         what = "A/B (golden judge) of" if ab else "evaluating"
         self.query_one("#eval-progress", Static).update(Text(f"{what} {ckpt} on {split} …", style="yellow"))
         self._evaluate(self.run_dir, str(ckpt), split, ab)
@@ -239,6 +247,7 @@ class EvalPane(Vertical, can_focus=True):
 
     def on_eval_pane_finished(self, message: Finished) -> None:
         self.running = False
+        self.refresh_bindings()
         progress = self.query_one("#eval-progress", Static)
         if message.ok and message.report is not None:
             progress.update(Text(message.detail, style="green"))

@@ -28,17 +28,20 @@ COLUMNS = ("run", "state", "step", "loss", "ckpt", "updated", "started")
 
 
 class RunsPane(Vertical, can_focus=False):
+    # What the footer shows fits 80 columns with the app's "q Quit  ? Keys" still in sight: sort is in the
+    # title line, refresh is automatic (every 2 s); both, like every key, are under `?`.
     BINDINGS = [
         Binding("enter", "attach", "Attach", priority=False),
         Binding("r", "resume_run", "Resume"),
         Binding("R", "extend", "Extend", tooltip="Resume with a larger max_steps (asks for it)"),
         Binding("d", "delete", "Delete"),
-        Binding("e", "eval", "Evaluate"),
-        Binding("g", "refresh", "Refresh"),
+        Binding("e", "eval", "Eval", tooltip="Evaluate the run's adapter against its base"),
+        Binding("g", "refresh", "Refresh", show=False),
         Binding("slash", "filter", "Filter", tooltip="Show only runs whose name or state contains the text"),
-        Binding("escape", "clear_filter", "Clear filter"),
-        Binding("space", "compare", "Compare", tooltip="Draw this run's loss, dimmed, on the Run pane's loss chart"),
-        Binding("o", "sort", "Sort", tooltip="Cycle the order: started, name, state, loss"),
+        Binding("escape", "clear_filter", "Clear"),
+        Binding("space", "compare", "Compare", key_display="␣",
+                tooltip="Draw this run's loss, dimmed, on the Run pane's loss chart"),
+        Binding("o", "sort", "Sort", tooltip="Cycle the order: started, name, state, loss", show=False),
     ]
 
     def __init__(self, runs_dir: Path, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
