@@ -6,8 +6,9 @@ a pair like that in golden or test and its twin in train inflates every evaluati
 library for this; it is not installed here, and its per-document `update` loop would be the build's slowest
 step anyway, so the same scheme (b bands of r rows over a MinHash signature) is done for a whole chunk of
 records at once in numpy: every shingle hashed in one pass, one-permutation hashing into num_perm bins with
-one `minimum.at`, band keys and sorted shingle sets as whole-chunk arrays. The filter and the cross-split
-check then share one index, and each query confirms all its candidates in a few array operations."""
+one `minimum.at`, band keys, sorted shingle sets and per-part shingle counts as whole-chunk arrays. The
+filter then finds and confirms a whole chunk's candidates in a few array operations (`Index`); after it,
+no two kept records match, so the cross-split check has nothing left to find (`cross_split_after_filter`)."""
 
 from __future__ import annotations
 
