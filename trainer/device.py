@@ -13,6 +13,15 @@ from typing import Any
 os.environ.setdefault("PYTORCH_ENABLE_MPS_FALLBACK", "1")
 
 
+def quiet_library_warnings() -> None:
+    """TRL and peft ask transformers the deprecated `is_gradient_checkpointing` on load and around every
+    generation and reference pass: a FutureWarning per call that no setting of ours changes and that says
+    nothing to a user (call before loading a model)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+
+
 @dataclass(frozen=True)
 class DeviceChoice:
     device: str      # "cpu" | "cuda" | "mps"

@@ -112,13 +112,9 @@ def pin_base_model(cfg: cfgmod.TrainConfig, paths: rundir.RunPaths, resume: bool
 
 
 def load_model_and_tokenizer(cfg: cfgmod.TrainConfig, choice: devmod.DeviceChoice, source: str) -> tuple[Any, Any]:
-    import warnings
-
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    # TRL and peft ask transformers the deprecated `is_gradient_checkpointing` on load and around every
-    # generation and reference pass: a FutureWarning per call in trainer.log that no setting of ours changes.
-    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    devmod.quiet_library_warnings()
 
     kw: dict[str, Any] = {"revision": cfg.model.revision, "trust_remote_code": cfg.model.trust_remote_code}
     tok = AutoTokenizer.from_pretrained(source, **kw)

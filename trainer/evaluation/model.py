@@ -110,10 +110,7 @@ def load(cfg: cfgmod.TrainConfig, adapter_dir: Path, device: str | None = None, 
 
     if choice.device == "cpu":
         torch.set_num_threads(cpu_threads(threads or cfg.device.num_threads, torch.get_num_threads()))
-    import warnings
-
-    # peft asks transformers a deprecated question on load; the warning says nothing to a user.
-    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    devmod.quiet_library_warnings()
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,20 @@ def key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def adapter_digest(adapter_dir: Path) -> str:
-    """sha256 over the adapter's weight and config files: the same checkpoint copied elsewhere hits the cache."""
+def files_digest(root: Path, files: Iterable[Path]) -> str:
+    """sha256 over files' paths under `root` and their contents: the same files copied elsewhere give the
+    same digest."""
     h = hashlib.sha256()
-    for p in sorted(adapter_dir.glob("adapter_*")):
+    for p in sorted(files):
         if p.is_file():
-            h.update(p.name.encode())
+            h.update(p.relative_to(root).as_posix().encode())
             h.update(file_sha256(p).encode())
     return h.hexdigest()
+
+
+def adapter_digest(adapter_dir: Path) -> str:
+    """sha256 over the adapter's weight and config files: the same checkpoint copied elsewhere hits the cache."""
+    return files_digest(adapter_dir, adapter_dir.glob("adapter_*"))
 
 
 class JsonlCache:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
-from trainer.evaluation.provenance import file_sha256
+from trainer.evaluation.ab.cache import files_digest
 
 
 def identity(target: str, model: Any) -> str:
@@ -15,12 +14,7 @@ def identity(target: str, model: Any) -> str:
     one), for a hub id the commit it was loaded at."""
     path = Path(target)
     if path.is_dir():
-        h = hashlib.sha256()
-        for p in sorted(path.rglob("*")):
-            if p.is_file():
-                h.update(p.relative_to(path).as_posix().encode())
-                h.update(file_sha256(p).encode())
-        return f"sha256:{h.hexdigest()[:16]}"
+        return f"sha256:{files_digest(path, path.rglob('*'))[:16]}"
     commit = getattr(getattr(model, "config", None), "_commit_hash", None)
     return f"{target}@{commit}" if commit else target
 
