@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from alice_tui.screens.pick import PromptScreen
 
 
 def parse_max_steps(text: str, step: int) -> int | str:
@@ -20,40 +16,25 @@ def parse_max_steps(text: str, step: int) -> int | str:
     return n
 
 
-class ExtendScreen(ModalScreen[int | None]):
+class ExtendScreen(PromptScreen):
     """The new max_steps; growing only is checked by `trainer.launch.resume`, as for `resume --set`."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    KEY = "extend"
+    KEYS_HINT = "enter resumes · esc cancels"
     DEFAULT_CSS = """
-    ExtendScreen { align: center middle; }
-    ExtendScreen > Vertical { width: 64; max-width: 95%; height: auto; border: thick $accent;
-                              background: $surface; padding: 0 1; }
-    ExtendScreen #extend-error { color: $error; height: auto; }
+    ExtendScreen > Vertical { width: 64; }
     """
 
     def __init__(self, run_name: str, step: int, max_steps: int | None) -> None:
-        super().__init__()
-        self._name, self._step, self._max = run_name, step, max_steps
+        super().__init__(f"extend {run_name} to N steps", str(max_steps or ""),
+                         detail=f"now at step {step} of {max_steps if max_steps else '?'}; "
+                                "max_steps can only grow on resume")
+        self._name, self._step = run_name, step
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(f"[b]extend {self._name} to N steps[/b]  [dim]enter resumes · esc cancels[/dim]",
-                         id="extend-title")
-            yield Static(f"now at step {self._step} of {self._max if self._max else '?'}; "
-                         "max_steps can only grow on resume", id="extend-detail")
-            yield Input(str(self._max or ""), id="extend-input")
-            yield Static("", id="extend-error")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        got = parse_max_steps(event.value, self._step)
-        if isinstance(got, str):
-            self.query_one("#extend-error", Static).update(got)
-            return
-        self.dismiss(got)
+    def check(self, value: str) -> tuple[int | None, str | None]:
+        got = parse_max_steps(value, self._step)
+        return (None, got) if isinstance(got, str) else (got, None)
 
     def action_cancel(self) -> None:
         self.app.notify(f"extend {self._name}: cancelled", timeout=3)
-        self.dismiss(None)
+        super().action_cancel()
