@@ -51,12 +51,10 @@ def trivially_different(a: str, b: str) -> bool:
     return _words_only(a) == _words_only(b)
 
 
-PAIR_CHECKS = ("trivial_difference", "both_refusals")
-
-
 def pair_hits(chosen: str, rejected: str) -> tuple[str, ...]:
-    """The checks of PAIR_CHECKS that a pair fails: a property of its two answers alone, so the annotate
-    workers compute it, in parallel, rather than the build's last (serial) step."""
+    """Which of the per-pair checks ("trivial_difference", "both_refusals") a pair fails: a property of its
+    two answers alone, so the annotate workers compute it, in parallel, rather than the build's last
+    (serial) step."""
     hits: tuple[str, ...] = ()
     if trivially_different(chosen, rejected):
         hits += ("trivial_difference",)

@@ -168,12 +168,6 @@ def band_keys(sigs: np.ndarray, p: Params) -> np.ndarray:
     return _fmix(h)
 
 
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sorted distinct shingle-hash arrays."""
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
-
-
 def signatures(texts: Sequence[str], p: Params) -> np.ndarray:
     """(len(texts), num_perm) uint32 MinHash signatures of a batch, by one-permutation hashing: each shingle's
     hash picks one of num_perm bins by its top bits and competes there with its low bits; an empty bin takes
@@ -308,6 +302,13 @@ def _distinct(a: np.ndarray) -> np.ndarray:
     return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
+def _first_of_each(values: np.ndarray) -> np.ndarray:
+    """Where each distinct value first occurs, in the values' order (np.unique's return_index)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    return order[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else order
+
+
 def _unique_pairs(q: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each (q, c) pair once, sorted by q then c (both below 2^31)."""
     both = _distinct((q << 32) | c)
@@ -393,10 +394,7 @@ class Index:
         q, c = self.candidates(qs.keys)
         q, c, j = _confirm(q, c, qs, qs.shingle_keys(), self, self.p, self.threshold)
         # The few matches in order, each once (a repeat in another slice of `_confirm` survives there).
-        pair = (q << 32) | c
-        order = np.argsort(pair, kind="stable")
-        pair = pair[order]
-        first = order[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else order
+        first = _first_of_each((q << 32) | c)
         return q[first], c[first], j[first]
 
     def matches(self, sketch: Sketch) -> list[tuple[float, int]]:
@@ -483,8 +481,7 @@ def _confirm(q: np.ndarray, c: np.ndarray, qs: Queries, qkeys: np.ndarray, other
         if not len(keep):
             continue
         # A pair that shares several bands was a candidate once per band: confirmed once per slice.
-        pair = (qq[keep] << 32) | cc[keep]
-        keep = keep[np.unique(pair, return_index=True)[1]]
+        keep = keep[_first_of_each((qq[keep] << 32) | cc[keep])]
         jac = _pair_jaccard(qkeys, qs.size, qq[keep], other.flat, other.start[cc[keep]], other.size[cc[keep]])
         ok = np.flatnonzero(jac >= threshold)
         qo, co = qq[keep[ok]], cc[keep[ok]]
