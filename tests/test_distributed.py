@@ -16,14 +16,14 @@ import pytest
 import trainer_fixtures as fx
 from faults.fault_fixtures import cli
 
-from trainer import client, protocol, ranks, rundir
+from trainer import client, faults, protocol, ranks, rundir
 from trainer import config as cfgmod
 
 pytestmark = pytest.mark.slow
 
 
 def _start(tmp: Path, name: str, *, processes: int = 2, steps: int = 6, batch: int = 1, accumulation: int = 2,
-           save_every: int = 2, detach: bool = True, **distributed: Any) -> Path:
+           save_every: int = 2, detach: bool = True, fault: str = "", **distributed: Any) -> Path:
     data = fx.write_split_dir(tmp / "data", n_train=48, n_val=0)
     cfg = fx.small_config(data, tmp / "runs", training={
         "max_steps": steps, "per_device_batch_size": batch, "gradient_accumulation_steps": accumulation,
@@ -33,7 +33,8 @@ def _start(tmp: Path, name: str, *, processes: int = 2, steps: int = 6, batch: i
     cfgmod.save_yaml(cfg, cfg_file)
     run_dir = tmp / name
 
-    res = cli("train", "--config", str(cfg_file), "--run-dir", str(run_dir), *(["--detach"] if detach else []))
+    res = cli("train", "--config", str(cfg_file), "--run-dir", str(run_dir), *(["--detach"] if detach else []),
+              env={faults.ENV: fault} if fault else None)
     assert res.returncode == 0, res.stdout + res.stderr + fx.log_tail(run_dir)
     return run_dir
 
@@ -141,10 +142,13 @@ def test_killing_one_rank_fails_the_run_within_30s_and_resume_is_exact(uninterru
 
 def test_killing_the_launcher_ends_every_rank_and_resume_is_exact(uninterrupted: Path, tmp_path: Path) -> None:
 
-    run_dir = _start(tmp_path, "crash")
+    # Rank 0 learns of the death last (the race that once made this run 'failed'): rank 1 leaves
+    # first, and rank 0 then sees a broken collective or torchrun's SIGTERM, neither of which is the run's end.
+    run_dir = _start(tmp_path, "crash", fault="slow_supervisor_watch:0")
     _kill_after_first_checkpoint(run_dir, "launcher")
     fx.wait_for(lambda: _no_process_left(run_dir), 30, "the ranks to follow their launcher")
-    assert _state(run_dir) == protocol.INTERRUPTED
+    assert _state(run_dir) == protocol.INTERRUPTED, fx.log_tail(run_dir)
+    assert not list(fx.events(run_dir, protocol.ERROR))
     resumed_from = rundir.summarize(run_dir).last_checkpoint or 0
     res = cli("resume", str(run_dir))
     assert res.returncode == 0, res.stdout + res.stderr + fx.log_tail(run_dir)

@@ -79,7 +79,22 @@ def rank_pids(run_dir: Path) -> dict[int, int]:
     return out
 
 
-def watch_supervisor(poll_s: float = 0.5) -> None:
+def supervisor_gone() -> bool:
+    """True in a rank whose launcher has died: the run is interrupted, and no rank may say otherwise."""
+    from trainer import rundir
+
+    raw = os.environ.get(SUPERVISOR_ENV)
+    return bool(raw) and not rundir.pid_alive(int(raw or 0))
+
+
+def exit_if_supervisor_gone() -> None:
+    """Called where a rank would write an end (failed, stopped): a peer that left because the launcher
+    died shows up here as a collective error or torchrun's SIGTERM, which must not pass for the run's end."""
+    if supervisor_gone():
+        os._exit(137)
+
+
+def watch_supervisor(poll_s: float = 0.5, first_delay_s: float = 0.0) -> None:
     """End this rank at once if the launcher that owns the run is gone (SIGKILLed, OOM-killed)."""
     raw = os.environ.get(SUPERVISOR_ENV)
     if not raw:
@@ -89,6 +104,7 @@ def watch_supervisor(poll_s: float = 0.5) -> None:
     def watch() -> None:
         from trainer import rundir
 
+        time.sleep(first_delay_s)
         while rundir.pid_alive(pid):
             time.sleep(poll_s)
         os._exit(137)  # as SIGKILL would: no cleanup that could write to a run now owned by nobody

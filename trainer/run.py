@@ -197,7 +197,7 @@ def run(run_dir: Path, resume: bool = False) -> int:
     w = ranks.world()
     if w.distributed:
         # One of N ranks under trainer.multirank, which holds the run lock and trainer.pid.
-        ranks.watch_supervisor()
+        ranks.watch_supervisor(first_delay_s=faults.supervisor_watch_delay_s(w.rank))
         ranks.write_rank_pid(paths.root, w)
     else:
         try:
@@ -226,6 +226,7 @@ def run(run_dir: Path, resume: bool = False) -> int:
         events.emit(protocol.LOG, level=level, message=message)
 
     def on_signal(signum: int, frame: Any) -> None:
+        ranks.exit_if_supervisor_gone()  # torchrun ending us after the launcher died: interrupted, not stopped
         rc.request_stop()  # graceful: checkpoint at the next step boundary, then exit
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -241,6 +242,7 @@ def run(run_dir: Path, resume: bool = False) -> int:
         rc.set_state(protocol.LOADING)
         code = _train(cfg, paths, rc, log, resume, cleanup, w)
     except Exception as e:  # the run failed: say so in the log and the events, then exit non-zero
+        ranks.exit_if_supervisor_gone()  # a peer left because the launcher died: the run is interrupted
         tb = traceback.format_exc()
         print(tb, file=sys.stderr, flush=True)
         events.emit(protocol.ERROR, message=_dead_ranks_note(paths, w) + f"{type(e).__name__}: {e}", traceback=tb)
