@@ -47,6 +47,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def _export(run: Path, out: Path, *args: str) -> dict[str, Any]:
     res = _cli("export", str(run), "--out", str(out), *args)
     assert res.returncode == 0, res.stderr[-3000:]
+    assert "Warning" not in res.stderr, res.stderr[-3000:]  # library noise a user cannot act on
     return json.loads(res.stdout.splitlines()[-1])
 
 

@@ -39,6 +39,9 @@ def export_adapter(adapter_dir: Path, out: Path) -> None:
 
 def merged_model(base: str, revision: str | None, adapter_dir: Path, dtype: str) -> Any:
     """Base + adapter with the LoRA deltas folded into the weights (a plain transformers model)."""
+    from trainer import device as devmod
+
+    devmod.quiet_library_warnings()
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
