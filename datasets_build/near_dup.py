@@ -581,18 +581,12 @@ def cross_split_after_filter(splits: dict[str, list[Record]],
 
 
 def cross_split(splits: dict[str, list[Record]], p: Params, threshold: float,
-                eval_splits: Iterable[str] = ("golden", "test", "val"),
-                index: Index | None = None) -> tuple[dict[str, Any], set[str]]:
+                eval_splits: Iterable[str] = ("golden", "test", "val")) -> tuple[dict[str, Any], set[str]]:
     """Train pairs that are near-duplicates of an evaluation pair leave train (the evaluation pair stays);
-    returns the report and the ids removed.
-
-    `index` may be one already built over a superset of train (the near-dup filter's, over the whole pool):
-    a match is a property of the two records alone, so its matches restricted to train are exactly those of
-    an index of train, and no index is built here at all."""
+    returns the report and the ids removed. Run when the pool was not filtered (`near_dup.drop: false`)."""
     train = {r.id: i for i, r in enumerate(splits["train"])}
-    if index is None or not train.keys() <= set(index.ids):
-        index = Index(p, threshold)
-        index.add_many([r.id for r in splits["train"]], [sketch_of(r, p) for r in splits["train"]])
+    index = Index(p, threshold)
+    index.add_many([r.id for r in splits["train"]], [sketch_of(r, p) for r in splits["train"]])
     ids = index.ids
     removed: set[str] = set()
     found = 0

@@ -212,16 +212,12 @@ def test_fast_path_gives_the_reference_clusters_and_cross_split_on_a_planted_set
                     for r, why in zip(fresh[i:i + chunk], nd.batch(fresh[i:i + chunk]), strict=True) if why is None]
         assert {k: sorted(v) for k, v in nd.clusters.items()} == expected
         assert [r.id for r in kept] == [f"r{i}" for i, t in enumerate(twin_of) if t is None]
-        # Cross-split: no drop within the pool, every third pair in evaluation; the filter's index (over the
-        # pool) and a fresh index of train find the same twins.
+        # Cross-split: no drop within the pool, every third pair in evaluation: exactly the reference's twins.
         splits = {"train": [r for i, r in enumerate(fresh) if i % 3], "val": [r for i, r in enumerate(fresh) if not i % 3]}
-        pool_index = near_dup.Index(p, threshold)
-        pool_index.add_many([r.id for r in fresh], [r.sig for r in fresh])
         a, gone_a = near_dup.cross_split({k: list(v) for k, v in splits.items()}, p, threshold)
-        b, gone_b = near_dup.cross_split({k: list(v) for k, v in splits.items()}, p, threshold, index=pool_index)
         ref_gone = {f"r{i}" for i in range(len(texts)) if i % 3 for j in range(0, len(texts), 3)
                     if _pair_matches(i, j, sigs, sets, p, threshold)}
-        assert a == b and gone_a == gone_b == ref_gone and a["after"] == 0 and a["found"] > 0
+        assert gone_a == ref_gone and a["after"] == 0 and a["found"] > 0
 
 
 def _pair_matches(i: int, j: int, sigs: list[list[int]], sets: list[set[int]], p: near_dup.Params,
