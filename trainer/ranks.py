@@ -79,12 +79,18 @@ def rank_pids(run_dir: Path) -> dict[int, int]:
     return out
 
 
+def _supervisor_pid() -> int | None:
+    """The launcher's pid, in a rank started by trainer.multirank (None in a one-process run)."""
+    raw = os.environ.get(SUPERVISOR_ENV)
+    return int(raw) if raw else None
+
+
 def supervisor_gone() -> bool:
     """True in a rank whose launcher has died: the run is interrupted, and no rank may say otherwise."""
     from trainer import rundir
 
-    raw = os.environ.get(SUPERVISOR_ENV)
-    return bool(raw) and not rundir.pid_alive(int(raw or 0))
+    pid = _supervisor_pid()
+    return pid is not None and not rundir.pid_alive(pid)
 
 
 def exit_if_supervisor_gone() -> None:
@@ -96,16 +102,12 @@ def exit_if_supervisor_gone() -> None:
 
 def watch_supervisor(poll_s: float = 0.5, first_delay_s: float = 0.0) -> None:
     """End this rank at once if the launcher that owns the run is gone (SIGKILLed, OOM-killed)."""
-    raw = os.environ.get(SUPERVISOR_ENV)
-    if not raw:
+    if _supervisor_pid() is None:
         return
-    pid = int(raw)
 
     def watch() -> None:
-        from trainer import rundir
-
         time.sleep(first_delay_s)
-        while rundir.pid_alive(pid):
+        while not supervisor_gone():
             time.sleep(poll_s)
         os._exit(137)  # as SIGKILL would: no cleanup that could write to a run now owned by nobody
 
